@@ -1,0 +1,291 @@
+from __future__ import annotations
+
+import hashlib
+import secrets
+import time
+from base64 import b32encode
+from typing import Any
+from urllib.parse import quote, urlencode
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils import timezone
+from django_otp.models import Device, ThrottlingMixin, TimestampMixin
+from django_otp.oath import TOTP
+
+from accounts import crypto
+
+
+class Role(models.TextChoices):
+    """The roles of DESIGN.md. Each is a Django group, created by a data migration."""
+
+    PRACTITIONER = "practitioner", "Practitioner"
+    ADMIN_STAFF = "admin_staff", "Administration team"
+    MANAGER = "manager", "Service manager"
+    DATA_TEAM = "data_team", "Data team"
+    IG_LEAD = "ig_lead", "Information Governance lead"
+    CALDICOTT_GUARDIAN = "caldicott_guardian", "Caldicott Guardian"
+
+
+class Team(models.Model):
+    name = models.CharField(max_length=120, unique=True)
+    service = models.CharField(
+        max_length=120, blank=True, help_text="The service this team delivers, e.g. Talking therapies."
+    )
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class User(AbstractUser):
+    teams = models.ManyToManyField(Team, blank=True, related_name="members")
+    password_changed_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta(AbstractUser.Meta):
+        swappable = "AUTH_USER_MODEL"
+
+    @property
+    def role_names(self) -> frozenset[str]:
+        """The DESIGN.md roles this user holds (Django group names), read once per instance."""
+        cached: frozenset[str] | None = getattr(self, "_role_names", None)
+        if cached is None:
+            valid = set(Role.values)
+            cached = frozenset(n for n in self.groups.values_list("name", flat=True) if n in valid)
+            self._role_names = cached
+        return cached
+
+    def has_role(self, role: Role) -> bool:
+        return role.value in self.role_names
+
+    @property
+    def display_name(self) -> str:
+        return self.get_full_name() or self.get_username()
+
+
+class UserSession(models.Model):
+    """Which server-side sessions belong to whom, so that disabling an account or resetting its
+    second factor can end them all."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    session_key = models.CharField(max_length=40, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+
+class PasswordHistory(models.Model):
+    """Hashes of a user's earlier passwords, so that recent ones cannot be used again."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="password_history")
+    password = models.CharField(max_length=128)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name_plural = "password history"
+
+
+class ConfidentialityPolicy(models.Model):
+    """A version of the organisation's confidentiality policy that staff must acknowledge."""
+
+    version = models.CharField(max_length=20, unique=True)
+    title = models.CharField(max_length=200)
+    text = models.TextField(help_text="The declaration staff read and sign. Blank lines separate paragraphs.")
+    published_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="Staff must acknowledge the newest published version before they go on. "
+        "Leave empty while drafting.",
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["-published_at", "-created_at"]
+        verbose_name_plural = "confidentiality policies"
+
+    def __str__(self) -> str:
+        return f"{self.title} (version {self.version})"
+
+
+class PolicyAcknowledgement(models.Model):
+    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="policy_acknowledgements")
+    policy = models.ForeignKey(
+        ConfidentialityPolicy, on_delete=models.PROTECT, related_name="acknowledgements"
+    )
+    acknowledged_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "policy"], name="one_acknowledgement_per_version")
+        ]
+
+
+# --- Second factors --------------------------------------------------------------------------------
+# django-otp's own TOTP and static-token models keep secrets and backup codes in clear; these keep
+# the TOTP secret encrypted (keys outside the database) and backup codes only as digests.
+
+
+class TOTPDevice(TimestampMixin, ThrottlingMixin, Device):
+    encrypted_key = models.TextField(editable=False)
+    step = models.PositiveSmallIntegerField(default=30)
+    t0 = models.BigIntegerField(default=0)
+    digits = models.PositiveSmallIntegerField(choices=[(6, "6"), (8, "8")], default=6)
+    tolerance = models.PositiveSmallIntegerField(default=1)
+    drift = models.SmallIntegerField(default=0)
+    last_t = models.BigIntegerField(
+        default=-1, help_text="Time step of the last accepted code; a code is never accepted twice."
+    )
+
+    class Meta(Device.Meta):
+        verbose_name = "authenticator app"
+
+    @classmethod
+    def new_for(cls, user: User, *, name: str = "Authenticator app") -> TOTPDevice:
+        device = cls(user=user, name=name, confirmed=False)
+        device.set_key(secrets.token_bytes(20))
+        return device
+
+    def set_key(self, key: bytes) -> None:
+        self.encrypted_key = crypto.encrypt(key.hex())
+
+    @property
+    def bin_key(self) -> bytes:
+        return bytes.fromhex(crypto.decrypt(self.encrypted_key))
+
+    @property
+    def base32_key(self) -> str:
+        return b32encode(self.bin_key).decode().rstrip("=")
+
+    @property
+    def config_url(self) -> str:
+        issuer = settings.OTP_TOTP_ISSUER.replace(":", "")
+        label = f"{issuer}:{self.user.get_username()}"
+        params = urlencode(
+            {"secret": self.base32_key, "digits": self.digits, "period": self.step, "issuer": issuer}
+        )
+        return f"otpauth://totp/{quote(label)}?{params}"
+
+    def current_token(self) -> str:
+        """The code an authenticator app shows now (demo mode and tests)."""
+        totp = TOTP(self.bin_key, self.step, self.t0, self.digits, self.drift)
+        totp.time = time.time()
+        return f"{totp.token():0{self.digits}d}"
+
+    def verify_token(self, token: Any) -> bool:
+        allowed, _ = self.verify_is_allowed()
+        if not allowed:
+            return False
+        try:
+            number = int(str(token).strip())
+        except ValueError:
+            verified = False
+        else:
+            totp = TOTP(self.bin_key, self.step, self.t0, self.digits, self.drift)
+            totp.time = time.time()
+            verified = bool(totp.verify(number, self.tolerance, self.last_t + 1))
+            if verified:
+                self.last_t = totp.t()
+                self.drift = totp.drift
+                self.throttle_reset(commit=False)
+                self.set_last_used_timestamp(commit=False)
+                self.save()
+        if not verified:
+            self.throttle_increment(commit=True)
+        return verified
+
+    def get_throttle_factor(self) -> int:
+        return int(settings.OTP_THROTTLE_FACTOR)
+
+
+def backup_code_digest(code: str) -> str:
+    # Backup codes are 50 random bits; a fast digest is enough to make a leaked table useless
+    # and keeps checking ten codes cheap. Spaces, hyphens and case are forgiven.
+    normalised = "".join(ch for ch in code.lower() if ch.isalnum())
+    return hashlib.sha256(normalised.encode()).hexdigest()
+
+
+class BackupCodeDevice(ThrottlingMixin, Device):
+    class Meta(Device.Meta):
+        verbose_name = "backup codes"
+
+    def verify_token(self, token: Any) -> bool:
+        allowed, _ = self.verify_is_allowed()
+        if not allowed:
+            return False
+        # Deleting by digest is the claim: of two requests racing with one code, one deletes it.
+        deleted, _ = self.codes.filter(digest=backup_code_digest(str(token))).delete()
+        if deleted:
+            self.throttle_reset(commit=False)
+            self.save()
+            return True
+        self.throttle_increment(commit=True)
+        return False
+
+    def get_throttle_factor(self) -> int:
+        return int(settings.OTP_THROTTLE_FACTOR)
+
+
+class BackupCode(models.Model):
+    device = models.ForeignKey(BackupCodeDevice, on_delete=models.CASCADE, related_name="codes")
+    digest = models.CharField(max_length=64)
+
+    class Meta:
+        indexes = [models.Index(fields=["device", "digest"], name="backupcode_lookup")]
+
+
+# --- Audit trail ----------------------------------------------------------------------------------
+
+
+class AuditOutcome(models.TextChoices):
+    SUCCESS = "success", "Allowed / succeeded"
+    FAILURE = "failure", "Failed"
+    DENIED = "denied", "Denied"
+
+
+class AuditEvent(models.Model):
+    """One row of the append-only, hash-chained audit trail. Written only by accounts.audit.
+
+    Rows name objects by type and id and never copy personal data into the trail, so disposing of
+    a record later leaves its audit events pseudonymous without touching them.
+    """
+
+    seq = models.PositiveBigIntegerField(unique=True, editable=False)
+    occurred_at = models.DateTimeField(editable=False)
+    actor = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+", editable=False
+    )
+    action = models.CharField(max_length=64, editable=False)
+    outcome = models.CharField(max_length=16, choices=AuditOutcome.choices, editable=False)
+    object_type = models.CharField(max_length=64, blank=True, editable=False)
+    object_id = models.CharField(max_length=64, blank=True, editable=False)
+    reason = models.TextField(blank=True, editable=False)
+    detail = models.JSONField(default=dict, blank=True, editable=False)
+    ip_address = models.GenericIPAddressField(null=True, blank=True, editable=False)
+    key_id = models.CharField(max_length=16, editable=False)
+    prev_hash = models.CharField(max_length=64, editable=False)
+    hash = models.CharField(max_length=64, editable=False)
+
+    class Meta:
+        ordering = ["-seq"]
+        indexes = [
+            models.Index(fields=["object_type", "object_id", "-seq"], name="audit_by_object"),
+            models.Index(fields=["actor", "-occurred_at"], name="audit_by_actor"),
+            models.Index(fields=["action", "-occurred_at"], name="audit_by_action"),
+            models.Index(fields=["occurred_at"], name="audit_by_time"),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.seq} {self.action} ({self.outcome})"
+
+
+class AuditChainHead(models.Model):
+    """The last link of the chain: one row, locked by each writer so the chain never forks."""
+
+    seq = models.PositiveBigIntegerField(default=0)
+    hash = models.CharField(max_length=64, default="0" * 64)
+
+    class Meta:
+        verbose_name = "audit chain head"

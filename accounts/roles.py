@@ -1,0 +1,80 @@
+"""What each role comes to Confide for: the home page's cards and the navigation.
+
+Later parts of the product add their pages here as they arrive, so the home page and the
+navigation are drawn from one list.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from accounts.models import Role, User
+
+
+@dataclass(frozen=True)
+class RoleHome:
+    role: Role
+    summary: str
+    duties: tuple[str, ...]
+    links: tuple[tuple[str, str], ...] = field(default=())  # (label, URL name)
+
+
+ROLE_HOMES: tuple[RoleHome, ...] = (
+    RoleHome(
+        Role.PRACTITIONER,
+        "You keep the records of the clients allocated to you.",
+        (
+            "Read and write the case records of your own caseload",
+            "Record clients' consent to share, and its withdrawal",
+            "Answer requests for information about your clients",
+        ),
+    ),
+    RoleHome(
+        Role.ADMIN_STAFF,
+        "You keep the service's administration moving.",
+        (
+            "Log referrals and appointments",
+            "Log incoming requests for information and tell callers they will be called back",
+            "Verify callers before anything is disclosed",
+        ),
+    ),
+    RoleHome(
+        Role.MANAGER,
+        "You run a service and its teams.",
+        (
+            "Allocate cases to your team",
+            "Decide conflict-of-interest declarations",
+            "Approve taking records off site",
+            "Decide disclosures within your authority, and review records due for disposal",
+        ),
+    ),
+    RoleHome(
+        Role.DATA_TEAM,
+        "You watch who accesses what, without needing clinical content.",
+        (
+            "Monitor access to client records, including break-the-glass use",
+            "Review access findings and report them to the IG lead",
+        ),
+    ),
+    RoleHome(
+        Role.IG_LEAD,
+        "You lead information governance and data protection.",
+        (
+            "Handle subject access and erasure requests",
+            "Keep the breach register and its 72-hour clock",
+            "Run retention and disposal, and the data-sharing agreements register",
+            "Report to the IG group",
+        ),
+    ),
+    RoleHome(
+        Role.CALDICOTT_GUARDIAN,
+        "You decide the disclosures that policy escalates to you.",
+        (
+            "Approve, refuse or ask for more on every escalated disclosure, with reasons",
+        ),
+    ),
+)
+
+
+def homes_for(user: User) -> list[RoleHome]:
+    return [home for home in ROLE_HOMES if user.has_role(home.role)]

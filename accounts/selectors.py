@@ -1,0 +1,48 @@
+"""Reads for accounts."""
+
+from __future__ import annotations
+
+from django.core.cache import cache
+from django.utils import timezone
+
+from accounts.models import ConfidentialityPolicy, TOTPDevice, User
+
+_POLICY_CACHE_KEY = "confide:current-policy-id"
+
+
+def current_policy() -> ConfidentialityPolicy | None:
+    """The newest published version of the confidentiality policy."""
+    return (
+        ConfidentialityPolicy.objects.filter(published_at__lte=timezone.now())
+        .order_by("-published_at", "-pk")
+        .first()
+    )
+
+
+def current_policy_id() -> int | None:
+    """The current policy's id, cached briefly: the sign-in gate asks on every request."""
+    cached = cache.get(_POLICY_CACHE_KEY)
+    if cached is None:
+        policy = current_policy()
+        cached = policy.pk if policy else 0
+        cache.set(_POLICY_CACHE_KEY, cached, 60)
+    return int(cached) or None
+
+
+def forget_current_policy() -> None:
+    cache.delete(_POLICY_CACHE_KEY)
+
+
+def has_acknowledged(user: User, policy_id: int) -> bool:
+    return user.policy_acknowledgements.filter(policy_id=policy_id).exists()
+
+
+def has_authenticator(user: User) -> bool:
+    return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+
+
+def password_expired(user: User, max_age_days: int) -> bool:
+    if max_age_days <= 0:
+        return False
+    changed = user.password_changed_at or user.date_joined
+    return (timezone.now() - changed).days >= max_age_days

@@ -1,0 +1,214 @@
+from __future__ import annotations
+
+import re
+
+import qrcode
+import qrcode.image.svg
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.safestring import mark_safe
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from accounts import selectors, services
+from accounts.forms import (
+    AcknowledgeForm,
+    CodeForm,
+    EnrolmentCodeForm,
+    PasswordChangeForm,
+    SignInForm,
+    UnlockForm,
+)
+from accounts.models import User
+from accounts.roles import homes_for
+
+SESSION_NEXT = "confide_next"
+
+
+def _user(request: HttpRequest) -> User:
+    user = request.user
+    assert isinstance(user, User)
+    return user
+
+
+def _after_sign_in(request: HttpRequest) -> HttpResponse:
+    target = request.session.pop(SESSION_NEXT, None)
+    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, require_https=request.is_secure()):
+        return redirect(target)
+    return redirect(settings.LOGIN_REDIRECT_URL)
+
+
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    return render(request, "accounts/home.html", {"homes": homes_for(user)})
+
+
+@login_not_required
+@require_GET
+def healthz(request: HttpRequest) -> JsonResponse:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return JsonResponse({"status": "ok"})
+
+
+@login_not_required
+@require_http_methods(["GET", "POST"])
+def sign_in(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated and request.user.is_verified():  # type: ignore[union-attr]
+        return redirect(settings.LOGIN_REDIRECT_URL)
+    form = SignInForm(request.POST or None)
+    next_url = request.GET.get("next") or request.POST.get("next") or ""
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.signin_password(
+                request=request,
+                username=form.cleaned_data["username"],
+                password=form.cleaned_data["password"],
+            )
+        except services.AccountLockedOut:
+            # django-axes's middleware answers with the lock-out page.
+            return render(request, "accounts/locked_out.html", status=429)
+        except services.SignInFailed:
+            form.add_error(None, "Enter a correct username and password")
+        else:
+            if next_url:
+                request.session[SESSION_NEXT] = next_url
+            if selectors.has_authenticator(_user(request)):
+                return redirect("accounts:mfa_verify")
+            return redirect("accounts:mfa_setup")
+    return render(request, "accounts/sign_in.html", {"form": form, "next": next_url})
+
+
+@require_http_methods(["GET", "POST"])
+def sign_out(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST":
+        services.signout(request=request)
+        messages.success(request, "You have signed out")
+        return redirect("accounts:sign_in")
+    return render(request, "accounts/sign_out.html")
+
+
+def _qr_svg(data: str) -> str:
+    image = qrcode.make(data, image_factory=qrcode.image.svg.SvgPathImage, box_size=10, border=2)
+    svg = image.to_string(encoding="unicode")
+    return re.sub(r"^<\?xml[^>]*\?>\s*", "", svg)
+
+
+@require_http_methods(["GET", "POST"])
+def mfa_setup(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    device = services.mfa_enrolment_device(user=user)
+    form = EnrolmentCodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            codes = services.mfa_confirm_enrolment(request=request, device=device, token=form.cleaned_data["code"])
+        except services.InvalidCode:
+            form.add_error("code", "That code is not right. Check the app shows Confide and try the newest code")
+        else:
+            return render(request, "accounts/backup_codes.html", {"codes": codes, "first_time": True})
+    return render(
+        request,
+        "accounts/mfa_setup.html",
+        {
+            "form": form,
+            "qr_svg": mark_safe(_qr_svg(device.config_url)),  # noqa: S308 - SVG made by qrcode here
+            "secret": " ".join(re.findall(".{1,4}", device.base32_key)),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def mfa_verify(request: HttpRequest) -> HttpResponse:
+    form = CodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.mfa_verify(request=request, token=form.cleaned_data["code"])
+        except services.CodeThrottled as exc:
+            wait = "a few seconds"
+            if exc.until is not None:
+                from django.utils import timezone
+
+                seconds = max(1, int((exc.until - timezone.now()).total_seconds()))
+                wait = f"{seconds} second{'s' if seconds != 1 else ''}"
+            form.add_error("code", f"Too many wrong codes. Wait {wait}, then try again")
+        except services.InvalidCode:
+            form.add_error("code", "That code is not right. Enter the newest code from your app, or a backup code")
+        else:
+            return _after_sign_in(request)
+    return render(request, "accounts/mfa_verify.html", {"form": form})
+
+
+@require_http_methods(["GET", "POST"])
+def locked(request: HttpRequest) -> HttpResponse:
+    form = UnlockForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.session_unlock(request=request, password=form.cleaned_data["password"])
+        except services.AccountLockedOut:
+            return render(request, "accounts/locked_out.html", status=429)
+        except services.SignInFailed:
+            form.add_error("password", "That password is not right")
+        else:
+            return redirect(settings.LOGIN_REDIRECT_URL)
+    return render(request, "accounts/locked.html", {"form": form})
+
+
+@require_POST
+def keep_alive(request: HttpRequest) -> HttpResponse:
+    """The page's script calls this while the user is typing or moving about the page, so that a
+    long piece of writing is not lost to the idle lock. The gate middleware did the work."""
+    return HttpResponse(status=204)
+
+
+@require_http_methods(["GET", "POST"])
+def policy(request: HttpRequest) -> HttpResponse:
+    current = selectors.current_policy()
+    if current is None:
+        return redirect(settings.LOGIN_REDIRECT_URL)
+    user = _user(request)
+    already = selectors.has_acknowledged(user, current.pk)
+    form = AcknowledgeForm(request.POST or None)
+    if request.method == "POST" and not already and form.is_valid():
+        services.policy_acknowledge(request=request, user=user, policy=current)
+        messages.success(request, f"Thank you. You acknowledged version {current.version} of the policy")
+        return _after_sign_in(request)
+    paragraphs = [p.strip() for p in current.text.split("\n\n") if p.strip()]
+    return render(
+        request,
+        "accounts/policy.html",
+        {"policy": current, "paragraphs": paragraphs, "form": form, "already": already},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def password_change(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    form = PasswordChangeForm(user, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        services.password_change(request=request, user=user, new_password=form.cleaned_data["new_password"])
+        messages.success(request, "Your password has been changed")
+        return redirect("accounts:security")
+    expired = selectors.password_expired(user, settings.PASSWORD_MAX_AGE_DAYS)
+    return render(request, "accounts/password_change.html", {"form": form, "expired": expired})
+
+
+@require_GET
+def security(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    backup = user.backupcodedevice_set.first()
+    return render(
+        request,
+        "accounts/security.html",
+        {"codes_left": backup.codes.count() if backup else 0},
+    )
+
+
+@require_POST
+def backup_codes_regenerate(request: HttpRequest) -> HttpResponse:
+    codes = services.backup_codes_regenerate(request=request, user=_user(request))
+    return render(request, "accounts/backup_codes.html", {"codes": codes, "first_time": False})

@@ -1,0 +1,338 @@
+"""Confide settings: one module, read from the environment.
+
+With no configuration at all the product runs on the embedded default: SQLite in the local data
+folder, Celery on kombu's file-system transport in the same folder, secrets generated there on
+first use. ``CONFIDE_ENVIRONMENT=production`` turns on every deployment protection and refuses to
+start without real secrets. The README lists every variable.
+"""
+
+from __future__ import annotations
+
+import base64
+import secrets
+from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
+
+import dj_database_url
+import django_stubs_ext
+from cryptography.fernet import Fernet
+from csp.constants import NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
+
+from config.env import (
+    env_bool,
+    env_choice,
+    env_int,
+    env_list,
+    env_optional_str,
+    env_secret,
+    env_str,
+    local_secret,
+)
+
+django_stubs_ext.monkeypatch()  # lets ModelAdmin[Model] and friends be written at run time
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+ENVIRONMENT = env_choice("CONFIDE_ENVIRONMENT", "development", ("development", "production"))
+PRODUCTION = ENVIRONMENT == "production"
+DATA_DIR = Path(env_str("CONFIDE_DATA_DIR", str(BASE_DIR / "data"))).resolve()
+_LOCAL_SECRETS = DATA_DIR / "secrets"
+
+
+def _secret(name: str, generate: Callable[[], str]) -> str:
+    value = env_secret(name)
+    if value is not None:
+        return value
+    if PRODUCTION:
+        raise ImproperlyConfigured(f"{name} (or {name}_FILE) must be set in production")
+    return local_secret(_LOCAL_SECRETS, name.lower(), generate)
+
+
+DEBUG = env_bool("DJANGO_DEBUG", default=False)
+if PRODUCTION and DEBUG:
+    raise ImproperlyConfigured("DJANGO_DEBUG must be off in production")
+
+SECRET_KEY = _secret("DJANGO_SECRET_KEY", lambda: secrets.token_urlsafe(64))
+ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", [] if PRODUCTION else ["127.0.0.1", "localhost"])
+if PRODUCTION and not ALLOWED_HOSTS:
+    raise ImproperlyConfigured("DJANGO_ALLOWED_HOSTS must name the site's host(s) in production")
+CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
+
+INSTALLED_APPS = [
+    "config.apps.ConfideAdminConfig",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django_otp",
+    "axes",
+    "guardian",
+    "auditlog",
+    "csp",
+    "accounts",
+    "records",
+    "disclosures",
+    "breaches",
+    "retention",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "accounts.middleware.SignInGateMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "auditlog.middleware.AuditlogMiddleware",
+    # django-axes asks to be last: it turns a locked-out sign-in into its lock-out page.
+    "axes.middleware.AxesMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "accounts.context_processors.navigation",
+            ],
+        },
+    },
+]
+
+# --- Database -----------------------------------------------------------------------------------
+DATABASE_URL = env_str("DATABASE_URL", f"sqlite:///{DATA_DIR / 'confide.sqlite3'}")
+try:
+    _database = dj_database_url.parse(
+        DATABASE_URL, conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60, minimum=0)
+    )
+except ValueError as exc:
+    raise ImproperlyConfigured(f"DATABASE_URL is not a database URL this product knows: {exc}") from None
+if _database["ENGINE"] == "django.db.backends.sqlite3":
+    DATA_DIR.mkdir(parents=True, exist_ok=True)
+    _database["CONN_MAX_AGE"] = 0
+    _database["OPTIONS"] = {
+        # Writers take the lock when their transaction starts, so a reader that later writes
+        # (the audit writer does) waits its turn instead of failing with "database is locked".
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
+elif _database["ENGINE"] == "django.db.backends.postgresql":
+    _database["CONN_HEALTH_CHECKS"] = True
+else:
+    raise ImproperlyConfigured("DATABASE_URL must be a postgres:// or sqlite:// URL")
+DATABASES = {"default": _database}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Cache and jobs -----------------------------------------------------------------------------
+REDIS_URL = env_optional_str("REDIS_URL")
+if REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# Without a broker URL, Celery uses kombu's file-system transport in the data folder: a real
+# queue that a worker (with its embedded beat) on the same machine consumes, so scheduled jobs
+# run on the embedded default too.
+CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", REDIS_URL or "filesystem://")
+if CELERY_BROKER_URL == "filesystem://":
+    _queue = DATA_DIR / "celery" / "queue"
+    _control = DATA_DIR / "celery" / "control"
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(_queue),
+        "data_folder_out": str(_queue),
+        "control_folder": str(_control),
+    }
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_ACKS_LATE = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TIMEZONE = "Europe/London"
+CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celery" / "beat-schedule")
+CELERY_TASK_ALWAYS_EAGER = False
+CELERY_BEAT_SCHEDULE = {
+    "anchor-audit-chain": {
+        "task": "accounts.tasks.anchor_audit_chain",
+        "schedule": timedelta(minutes=env_int("CONFIDE_AUDIT_ANCHOR_MINUTES", 15, minimum=1)),
+    },
+    "verify-audit-chain": {
+        "task": "accounts.tasks.verify_audit_chain",
+        "schedule": timedelta(hours=env_int("CONFIDE_AUDIT_VERIFY_HOURS", 24, minimum=1)),
+    },
+}
+
+# --- Keys kept outside the database --------------------------------------------------------------
+# Field encryption: comma-separated Fernet keys, newest first; older ones still decrypt.
+FIELD_ENCRYPTION_KEYS = env_list("CONFIDE_FIELD_KEYS", []) or [
+    _secret("CONFIDE_FIELD_KEY", lambda: Fernet.generate_key().decode())
+]
+for _key in FIELD_ENCRYPTION_KEYS:
+    try:
+        Fernet(_key.encode())
+    except ValueError:
+        raise ImproperlyConfigured("CONFIDE_FIELD_KEYS holds a value that is not a Fernet key") from None
+
+# Audit chain: "id:secret" pairs, newest first; rows record which key id sealed them.
+_audit_keys = env_list("CONFIDE_AUDIT_KEYS", []) or [
+    "k1:" + _secret("CONFIDE_AUDIT_KEY", lambda: base64.b64encode(secrets.token_bytes(32)).decode())
+]
+AUDIT_HMAC_KEYS: dict[str, bytes] = {}
+for _pair in _audit_keys:
+    _id, _, _value = _pair.partition(":")
+    if not _id or len(_value) < 32:
+        raise ImproperlyConfigured("CONFIDE_AUDIT_KEYS entries must be id:secret, secret ≥ 32 chars")
+    AUDIT_HMAC_KEYS[_id] = _value.encode()
+AUDIT_CURRENT_KEY_ID = next(iter(AUDIT_HMAC_KEYS))
+AUDIT_ANCHOR_DIR = Path(env_str("CONFIDE_AUDIT_ANCHOR_DIR", str(DATA_DIR / "audit-anchors")))
+
+# --- Accounts and sign-in -----------------------------------------------------------------------
+AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+    "guardian.backends.ObjectPermissionBackend",
+]
+LOGIN_URL = "accounts:sign_in"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "accounts:sign_in"
+
+PASSWORD_MIN_LENGTH = env_int("CONFIDE_PASSWORD_MIN_LENGTH", 12, minimum=8)
+PASSWORD_HISTORY_COUNT = env_int("CONFIDE_PASSWORD_HISTORY", 5, minimum=0)
+PASSWORD_MAX_AGE_DAYS = env_int("CONFIDE_PASSWORD_MAX_AGE_DAYS", 0, minimum=0)
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": PASSWORD_MIN_LENGTH},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "accounts.validators.CharacterClassValidator"},
+    {"NAME": "accounts.validators.PasswordHistoryValidator"},
+]
+
+# Lock-out counts failures per username *and* address: someone elsewhere guessing a user's
+# password locks only themselves out, never the real user at their own desk.
+AXES_FAILURE_LIMIT = env_int("CONFIDE_SIGNIN_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("CONFIDE_SIGNIN_LOCKOUT_MINUTES", 30, minimum=1))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
+AXES_DISABLE_ACCESS_LOG = True
+AXES_VERBOSE = False
+AXES_IPWARE_PROXY_COUNT = env_int("CONFIDE_TRUSTED_PROXY_COUNT", 0, minimum=0) or None
+AXES_IPWARE_META_PRECEDENCE_ORDER = (
+    ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if AXES_IPWARE_PROXY_COUNT else ["REMOTE_ADDR"]
+)
+
+OTP_TOTP_ISSUER = env_str("CONFIDE_TOTP_ISSUER", "Confide")
+OTP_THROTTLE_FACTOR = env_int("CONFIDE_OTP_THROTTLE_FACTOR", 1, minimum=0)
+BACKUP_CODE_COUNT = 10
+
+IDLE_TIMEOUT_MINUTES = env_int("CONFIDE_IDLE_TIMEOUT_MINUTES", 15, minimum=1)
+SESSION_COOKIE_AGE = env_int("CONFIDE_SESSION_MAX_HOURS", 10, minimum=1) * 3600
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_HTTPONLY = True
+
+GUARDIAN_USER_OBJ_PERMS_MODEL = "guardian.UserObjectPermission"
+ANONYMOUS_USER_NAME = None  # guardian: no anonymous user; nothing is open to the public
+
+AUDITLOG_DISABLE_REMOTE_ADDR = False
+
+ORGANISATION_NAME = env_str("CONFIDE_ORGANISATION_NAME", "Confide demo organisation")
+
+# --- Security headers ---------------------------------------------------------------------------
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+        "base-uri": [SELF],
+        "object-src": [NONE],
+    }
+}
+if PRODUCTION:
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SESSION_COOKIE_NAME = "__Host-sessionid"
+    CSRF_COOKIE_NAME = "__Host-csrftoken"
+    SECURE_SSL_REDIRECT = env_bool("CONFIDE_SSL_REDIRECT", True)
+    SECURE_HSTS_SECONDS = env_int("CONFIDE_HSTS_SECONDS", 31536000, minimum=0)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = env_bool("CONFIDE_HSTS_PRELOAD", False)
+    if env_bool("CONFIDE_BEHIND_TLS_PROXY", False):
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+
+# --- Static files -------------------------------------------------------------------------------
+STATIC_URL = "/static/"
+STATIC_ROOT = Path(env_str("CONFIDE_STATIC_ROOT", str(BASE_DIR / "staticfiles")))
+# build/static is made at set-up from the npm registry's nhsuk-frontend (see package.json).
+STATICFILES_DIRS = [BASE_DIR / "static", BASE_DIR / "build" / "static"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": (
+            "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            if PRODUCTION
+            else "django.contrib.staticfiles.storage.StaticFilesStorage"
+        )
+    },
+}
+
+# --- E-mail: links only, never personal data ----------------------------------------------------
+EMAIL_BACKEND = env_str(
+    "DJANGO_EMAIL_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend"
+    if PRODUCTION
+    else "django.core.mail.backends.console.EmailBackend",
+)
+EMAIL_HOST = env_str("DJANGO_EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("DJANGO_EMAIL_PORT", 25, minimum=1)
+EMAIL_HOST_USER = env_str("DJANGO_EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_secret("DJANGO_EMAIL_HOST_PASSWORD") or ""
+EMAIL_USE_TLS = env_bool("DJANGO_EMAIL_USE_TLS", PRODUCTION)
+DEFAULT_FROM_EMAIL = env_str("DJANGO_DEFAULT_FROM_EMAIL", "confide@localhost")
+
+LANGUAGE_CODE = "en-gb"
+TIME_ZONE = "Europe/London"
+USE_I18N = True
+USE_TZ = True
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env_str("CONFIDE_LOG_LEVEL", "INFO")},
+    "loggers": {
+        # Axes logs usernames and addresses of failed sign-ins; the audit trail keeps those.
+        "axes": {"level": "WARNING"},
+    },
+}
