@@ -3,10 +3,13 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
+from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 
 
 class ConfideAdminSite(admin.AdminSite):
@@ -21,8 +24,17 @@ class ConfideAdminSite(admin.AdminSite):
         user = request.user
         return bool(super().has_permission(request) and user.is_verified())  # type: ignore[union-attr]
 
+    @login_not_required
     def login(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
-        return redirect_to_login(request.GET.get("next", reverse("admin:index")), reverse("accounts:sign_in"))
+        next_url = request.GET.get("next", "")
+        if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}):
+            next_url = reverse("admin:index")
+        user = request.user
+        if user.is_authenticated and user.is_verified():  # type: ignore[union-attr]
+            if self.has_permission(request):
+                return redirect(next_url)
+            raise PermissionDenied("Administration is for system administrators")
+        return redirect_to_login(next_url, reverse("accounts:sign_in"))
 
     def logout(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
         return redirect("accounts:sign_out")

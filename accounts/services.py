@@ -205,16 +205,21 @@ def _verified(request: HttpRequest, device: TOTPDevice | BackupCodeDevice) -> No
     )
 
 
-def _issue_backup_codes(*, user: User, actor: User, request: HttpRequest | None) -> list[str]:
+def backup_codes_replace(*, user: User, count: int | None = None) -> list[str]:
+    """Store a fresh set of backup codes (as digests) and return them, once, for showing.
+    The caller writes the audit event."""
     device, _ = BackupCodeDevice.objects.get_or_create(
         user=user, defaults={"name": "Backup codes", "confirmed": True}
     )
     device.codes.all().delete()
-    codes = [
-        "".join(secrets.choice(_CODE_ALPHABET) for _ in range(10)) for _ in range(settings.BACKUP_CODE_COUNT)
-    ]
-    codes = [f"{code[:5]}-{code[5:]}" for code in codes]
+    raw = ["".join(secrets.choice(_CODE_ALPHABET) for _ in range(10)) for _ in range(count or settings.BACKUP_CODE_COUNT)]
+    codes = [f"{code[:5]}-{code[5:]}" for code in raw]
     BackupCode.objects.bulk_create(BackupCode(device=device, digest=backup_code_digest(c)) for c in codes)
+    return codes
+
+
+def _issue_backup_codes(*, user: User, actor: User, request: HttpRequest | None) -> list[str]:
+    codes = backup_codes_replace(user=user)
     audit_log(
         action=AuditAction.BACKUP_CODES_ISSUED,
         actor=actor,

@@ -61,7 +61,7 @@ def healthz(request: HttpRequest) -> JsonResponse:
 def sign_in(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated and request.user.is_verified():  # type: ignore[union-attr]
         return redirect(settings.LOGIN_REDIRECT_URL)
-    form = SignInForm(request.POST or None)
+    form = SignInForm(request.POST if request.method == 'POST' else None)
     next_url = request.GET.get("next") or request.POST.get("next") or ""
     if request.method == "POST" and form.is_valid():
         try:
@@ -103,7 +103,7 @@ def _qr_svg(data: str) -> str:
 def mfa_setup(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     device = services.mfa_enrolment_device(user=user)
-    form = EnrolmentCodeForm(request.POST or None)
+    form = EnrolmentCodeForm(request.POST if request.method == 'POST' else None)
     if request.method == "POST" and form.is_valid():
         try:
             codes = services.mfa_confirm_enrolment(request=request, device=device, token=form.cleaned_data["code"])
@@ -124,7 +124,7 @@ def mfa_setup(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def mfa_verify(request: HttpRequest) -> HttpResponse:
-    form = CodeForm(request.POST or None)
+    form = CodeForm(request.POST if request.method == 'POST' else None)
     if request.method == "POST" and form.is_valid():
         try:
             services.mfa_verify(request=request, token=form.cleaned_data["code"])
@@ -145,7 +145,7 @@ def mfa_verify(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def locked(request: HttpRequest) -> HttpResponse:
-    form = UnlockForm(request.POST or None)
+    form = UnlockForm(request.POST if request.method == 'POST' else None)
     if request.method == "POST" and form.is_valid():
         try:
             services.session_unlock(request=request, password=form.cleaned_data["password"])
@@ -172,7 +172,7 @@ def policy(request: HttpRequest) -> HttpResponse:
         return redirect(settings.LOGIN_REDIRECT_URL)
     user = _user(request)
     already = selectors.has_acknowledged(user, current.pk)
-    form = AcknowledgeForm(request.POST or None)
+    form = AcknowledgeForm(request.POST if request.method == 'POST' else None)
     if request.method == "POST" and not already and form.is_valid():
         services.policy_acknowledge(request=request, user=user, policy=current)
         messages.success(request, f"Thank you. You acknowledged version {current.version} of the policy")
@@ -188,7 +188,7 @@ def policy(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def password_change(request: HttpRequest) -> HttpResponse:
     user = _user(request)
-    form = PasswordChangeForm(user, request.POST or None)
+    form = PasswordChangeForm(user, request.POST if request.method == 'POST' else None)
     if request.method == "POST" and form.is_valid():
         services.password_change(request=request, user=user, new_password=form.cleaned_data["new_password"])
         messages.success(request, "Your password has been changed")

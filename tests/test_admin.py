@@ -1,0 +1,111 @@
+"""Django admin sits behind the same two-factor sign-in; its account actions are audited."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.sessions.models import Session
+from django.test import Client
+
+from accounts.models import AuditEvent, TOTPDevice, User
+from tests.conftest import sign_in_fully
+from tests.factories import PASSWORD, UserFactory, enrol
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def sysadmin() -> User:
+    return UserFactory(username="root", is_staff=True, is_superuser=True)
+
+
+def test_admin_has_no_password_only_way_in(client: Client, sysadmin: User) -> None:
+    assert client.get("/admin/")["Location"] == "/admin/login/?next=/admin/"
+    assert client.get("/admin/login/?next=/admin/")["Location"] == "/account/sign-in/?next=/admin/"
+    enrol(sysadmin)
+    client.post("/account/sign-in/", {"username": "root", "password": PASSWORD})
+    assert client.get("/admin/")["Location"] == "/account/two-factor/"
+    assert client.get("/admin/accounts/user/")["Location"] == "/account/two-factor/"
+
+
+def test_verified_system_administrator_reaches_admin(client: Client, sysadmin: User) -> None:
+    sign_in_fully(client, sysadmin)
+    assert client.get("/admin/").status_code == 200
+    assert client.get("/admin/accounts/auditevent/").status_code == 200
+
+
+def test_staff_without_admin_rights_are_refused(client: Client) -> None:
+    sign_in_fully(client, UserFactory(username="pract", roles=["practitioner"]))
+    assert client.get("/admin/", follow=True).status_code == 403
+
+
+def test_audit_trail_cannot_be_changed_or_deleted_in_admin(client: Client, sysadmin: User) -> None:
+    sign_in_fully(client, sysadmin)
+    event = AuditEvent.objects.first()
+    assert event is not None
+    assert client.get(f"/admin/accounts/auditevent/{event.pk}/delete/").status_code == 403
+    client.post(f"/admin/accounts/auditevent/{event.pk}/change/", {"reason": "edited"})
+    event.refresh_from_db()
+    assert event.reason == ""
+
+
+def test_resetting_a_second_factor_asks_why_ends_sessions_and_is_audited(client: Client, sysadmin: User) -> None:
+    victim = UserFactory(username="lostphone", roles=["practitioner"])
+    their_browser = Client()
+    sign_in_fully(their_browser, victim)
+    sign_in_fully(client, sysadmin)
+    form = client.post(
+        "/admin/accounts/user/", {"action": "reset_second_factor", "_selected_action": [victim.pk]}
+    )
+    assert "Give the reason" not in form.content.decode() and "reason" in form.content.decode()
+    refused = client.post(
+        "/admin/accounts/user/",
+        {"action": "reset_second_factor", "_selected_action": [victim.pk], "apply": "1", "reason": ""},
+    )
+    assert "Give the reason" in refused.content.decode()
+    assert TOTPDevice.objects.filter(user=victim).exists()
+    client.post(
+        "/admin/accounts/user/",
+        {
+            "action": "reset_second_factor",
+            "_selected_action": [victim.pk],
+            "apply": "1",
+            "reason": "Phone lost; identity checked by video call",
+        },
+    )
+    assert not TOTPDevice.objects.filter(user=victim).exists()
+    assert their_browser.get("/")["Location"].startswith("/account/sign-in/")
+    event = AuditEvent.objects.get(action="mfa.reset")
+    assert (event.actor, event.object_id, event.reason) == (
+        sysadmin,
+        str(victim.pk),
+        "Phone lost; identity checked by video call",
+    )
+
+
+def test_disabling_an_account_ends_its_sessions_on_the_server(client: Client, sysadmin: User) -> None:
+    leaver = UserFactory(username="leaver", roles=["practitioner"])
+    their_browser = Client()
+    sign_in_fully(their_browser, leaver)
+    key = their_browser.session.session_key
+    sign_in_fully(client, sysadmin)
+    client.post(
+        "/admin/accounts/user/",
+        {"action": "disable_accounts", "_selected_action": [leaver.pk], "apply": "1", "reason": "Left the service"},
+    )
+    leaver.refresh_from_db()
+    assert not leaver.is_active
+    assert not Session.objects.filter(session_key=key).exists()
+    assert AuditEvent.objects.filter(action="user.deactivated", object_id=str(leaver.pk)).exists()
+
+
+def test_changes_to_staff_accounts_keep_before_and_after_values(client: Client, sysadmin: User) -> None:
+    from auditlog.models import LogEntry
+
+    sign_in_fully(client, sysadmin)
+    person = UserFactory(username="renamed", first_name="Old")
+    person.first_name = "New"
+    person.save()
+    entry = LogEntry.objects.get_for_object(person).order_by("-timestamp").first()
+    assert entry is not None
+    assert entry.changes_dict["first_name"] == ["Old", "New"]
+    assert "password" not in entry.changes_dict

@@ -1,0 +1,46 @@
+"""The demo organisation: teams, one user per role, clients, and a way through the second factor."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.management import call_command
+from django.test import Client
+
+from accounts.models import Role, TOTPDevice, User
+from accounts.management.commands.demo_organisation import DEMO_PASSWORD
+from records.models import Client as ClientRecord
+
+pytestmark = pytest.mark.django_db
+
+
+def test_demo_creates_a_user_per_role_who_can_sign_in(capsys: pytest.CaptureFixture[str]) -> None:
+    call_command("demo_organisation")
+    out = capsys.readouterr().out
+    for role in Role:
+        person = User.objects.get(groups__name=role.value)
+        assert person.username in out
+    assert User.objects.get(username="sysadmin").is_superuser
+    assert ClientRecord.objects.count() == 6
+    assert "otpauth://totp/Confide%3Apractitioner?secret=" in out
+
+    browser = Client()
+    response = browser.post("/account/sign-in/", {"username": "guardian", "password": DEMO_PASSWORD})
+    assert response["Location"] == "/account/two-factor/"
+    call_command("demo_code", "guardian")
+    code = capsys.readouterr().out.strip()
+    assert browser.post("/account/two-factor/", {"code": code}).status_code == 302
+    browser.post("/account/confidentiality-policy/", {"confirm": "on"})
+    assert "Caldicott Guardian" in browser.get("/").content.decode()
+
+
+def test_demo_is_idempotent_and_prints_working_backup_codes(capsys: pytest.CaptureFixture[str]) -> None:
+    call_command("demo_organisation")
+    call_command("demo_organisation")
+    out = capsys.readouterr().out
+    assert User.objects.filter(username="practitioner").count() == 1
+    assert TOTPDevice.objects.filter(user__username="practitioner").count() == 1
+    line = next(line for line in out.splitlines()[::-1] if "backup codes:" in line)  # sysadmin's, newest run
+    code = line.split("backup codes:")[1].split()[0]
+    browser = Client()
+    browser.post("/account/sign-in/", {"username": "sysadmin", "password": DEMO_PASSWORD})
+    assert browser.post("/account/two-factor/", {"code": code}).status_code == 302
