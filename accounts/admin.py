@@ -61,7 +61,7 @@ def _with_reason(
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(BaseUserAdmin[User]):
     list_display = ("username", "first_name", "last_name", "is_active", "is_staff", "role_list")
     list_filter = ("is_active", "is_staff", "groups", "teams")
     fieldsets = (
@@ -77,7 +77,9 @@ class UserAdmin(BaseUserAdmin):
         return ", ".join(sorted(obj.role_names))
 
     @admin.action(description="Reset second factor (user enrols again at next sign-in)")
-    def reset_second_factor(self, request: HttpRequest, queryset: QuerySet[User]) -> HttpResponse | None:
+    def reset_second_factor(
+        self, request: HttpRequest, queryset: QuerySet[User]
+    ) -> HttpResponse | None:
         return _with_reason(
             self,
             request,
@@ -89,7 +91,9 @@ class UserAdmin(BaseUserAdmin):
         )
 
     @admin.action(description="Disable accounts and end their sessions")
-    def disable_accounts(self, request: HttpRequest, queryset: QuerySet[User]) -> HttpResponse | None:
+    def disable_accounts(
+        self, request: HttpRequest, queryset: QuerySet[User]
+    ) -> HttpResponse | None:
         return _with_reason(
             self,
             request,
@@ -116,16 +120,22 @@ class ConfidentialityPolicyAdmin(admin.ModelAdmin[ConfidentialityPolicy]):
     def acknowledged_by(self, obj: ConfidentialityPolicy) -> int:
         return obj.acknowledgements.count()
 
-    def get_readonly_fields(self, request: HttpRequest, obj: ConfidentialityPolicy | None = None) -> Any:
+    def get_readonly_fields(
+        self, request: HttpRequest, obj: ConfidentialityPolicy | None = None
+    ) -> Any:
         # A published version is what staff signed: it never changes. Publish a new version.
         if obj is not None and obj.published_at is not None:
             return ("version", "title", "text", "published_at")
         return ()
 
-    def has_delete_permission(self, request: HttpRequest, obj: ConfidentialityPolicy | None = None) -> bool:
+    def has_delete_permission(
+        self, request: HttpRequest, obj: ConfidentialityPolicy | None = None
+    ) -> bool:
         return obj is None or obj.published_at is None
 
-    def save_model(self, request: HttpRequest, obj: ConfidentialityPolicy, form: Any, change: bool) -> None:
+    def save_model(
+        self, request: HttpRequest, obj: ConfidentialityPolicy, form: Any, change: bool
+    ) -> None:
         super().save_model(request, obj, form, change)
         selectors.forget_current_policy()
 

@@ -13,8 +13,9 @@ class AccountsConfig(AppConfig):
 
         # Before/after values of changes made to staff accounts, teams and policies
         # (DESIGN §2: changes to models keep before/after values).
-        auditlog.register(models.User, exclude_fields=["password", "last_login"], m2m_fields={"groups", "teams"})
+        auditlog.register(
+            models.User, exclude_fields=["password", "last_login"], m2m_fields={"groups", "teams"}
+        )
         auditlog.register(models.Team)
         auditlog.register(models.ConfidentialityPolicy)
         auditlog.register(Group, m2m_fields={"permissions"})
-

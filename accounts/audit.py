@@ -15,7 +15,7 @@ import hmac
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC
 from pathlib import Path
 from typing import Any
 
@@ -137,7 +137,10 @@ def _locked_head() -> AuditChainHead:
     last = AuditEvent.objects.order_by("-seq").values("seq", "hash").first()
     AuditChainHead.objects.get_or_create(
         pk=1,
-        defaults={"seq": last["seq"] if last else 0, "hash": last["hash"] if last else GENESIS_HASH},
+        defaults={
+            "seq": last["seq"] if last else 0,
+            "hash": last["hash"] if last else GENESIS_HASH,
+        },
     )
     return AuditChainHead.objects.select_for_update().get(pk=1)
 
@@ -156,12 +159,18 @@ class ChainReport:
         return not self.problems
 
 
-def verify_chain(*, batch_size: int = 5000, events: Iterable[AuditEvent] | None = None) -> ChainReport:
+def verify_chain(
+    *, batch_size: int = 5000, events: Iterable[AuditEvent] | None = None
+) -> ChainReport:
     """Recompute every link: detects an edited row, a removed row (gap) and a forged row."""
     report = ChainReport()
     previous_hash = GENESIS_HASH
     expected_seq = 1
-    rows = events if events is not None else AuditEvent.objects.order_by("seq").iterator(chunk_size=batch_size)
+    rows = (
+        events
+        if events is not None
+        else AuditEvent.objects.order_by("seq").iterator(chunk_size=batch_size)
+    )
     for event in rows:
         if event.seq != expected_seq:
             report.problems.append(f"gap: expected event {expected_seq}, found {event.seq}")
@@ -177,7 +186,9 @@ def verify_chain(*, batch_size: int = 5000, events: Iterable[AuditEvent] | None 
         report.last_seq = event.seq
     head = AuditChainHead.objects.filter(pk=1).first()
     if head is not None and head.seq != report.last_seq:
-        report.problems.append(f"chain head says {head.seq} events, the table holds up to {report.last_seq}")
+        report.problems.append(
+            f"chain head says {head.seq} events, the table holds up to {report.last_seq}"
+        )
     anchor = latest_anchor()
     if anchor is not None:
         if anchor["seq"] > report.last_seq:
@@ -186,7 +197,9 @@ def verify_chain(*, batch_size: int = 5000, events: Iterable[AuditEvent] | None 
                 f"the table ends at {report.last_seq}"
             )
         else:
-            anchored = AuditEvent.objects.filter(seq=anchor["seq"]).values_list("hash", flat=True).first()
+            anchored = (
+                AuditEvent.objects.filter(seq=anchor["seq"]).values_list("hash", flat=True).first()
+            )
             if anchored != anchor["hash"]:
                 report.problems.append(f"event {anchor['seq']} differs from its signed anchor")
     return report
@@ -240,7 +253,3 @@ def latest_anchor() -> dict[str, Any] | None:
         ):
             return line  # type: ignore[no-any-return]
     return None
-
-
-def parse_time(value: str) -> datetime:
-    return datetime.fromisoformat(value)

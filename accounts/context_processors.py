@@ -7,6 +7,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 
 from accounts.models import User
+from accounts.selectors import is_verified
 from accounts.services import SESSION_LOCKED
 
 
@@ -18,7 +19,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         "idle_timeout_seconds": settings.IDLE_TIMEOUT_MINUTES * 60,
     }
     locked = request.session.get(SESSION_LOCKED, False) if hasattr(request, "session") else False
-    if not isinstance(user, User) or not user.is_verified() or locked:  # type: ignore[attr-defined]
+    if not isinstance(user, User) or not is_verified(user) or locked:
         context["nav_items"] = []
         return context
     items = [("Home", reverse("home"))]
@@ -27,7 +28,11 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         items.append(("Administration", reverse("admin:index")))
     path = request.path
     context["nav_items"] = [
-        {"label": label, "url": url, "current": path == url or (url != "/" and path.startswith(url))}
+        {
+            "label": label,
+            "url": url,
+            "current": path == url or (url != "/" and path.startswith(url)),
+        }
         for label, url in items
     ]
     context["signed_in_user"] = user

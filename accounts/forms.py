@@ -11,7 +11,9 @@ from accounts.models import User
 class SignInForm(forms.Form):
     username = forms.CharField(
         max_length=150,
-        widget=forms.TextInput(attrs={"autocomplete": "username", "autocapitalize": "none", "spellcheck": "false"}),
+        widget=forms.TextInput(
+            attrs={"autocomplete": "username", "autocapitalize": "none", "spellcheck": "false"}
+        ),
         error_messages={"required": "Enter your username"},
     )
     password = forms.CharField(
@@ -40,7 +42,10 @@ class EnrolmentCodeForm(forms.Form):
         max_length=10,
         help_text="Enter the 6-digit code the app shows for Confide.",
         widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
-        error_messages={"required": "Enter the 6-digit code", "invalid": "The code must be 6 digits"},
+        error_messages={
+            "required": "Enter the 6-digit code",
+            "invalid": "The code must be 6 digits",
+        },
     )
 
 

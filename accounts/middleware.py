@@ -48,8 +48,10 @@ class SignInGateMiddleware:
         if view in ALWAYS_ALLOWED:
             return None
 
-        if not user.is_verified():  # type: ignore[attr-defined]
-            target = "accounts:mfa_verify" if selectors.has_authenticator(user) else "accounts:mfa_setup"
+        if not selectors.is_verified(user):
+            target = (
+                "accounts:mfa_verify" if selectors.has_authenticator(user) else "accounts:mfa_setup"
+            )
             return None if view == target else self._send(request, target)
         if view in FACTOR_VIEWS:
             return redirect(settings.LOGIN_REDIRECT_URL)
@@ -68,7 +70,11 @@ class SignInGateMiddleware:
             session[SESSION_LAST_SEEN] = now
 
         if selectors.password_expired(user, settings.PASSWORD_MAX_AGE_DAYS):
-            return None if view == "accounts:password_change" else self._send(request, "accounts:password_change")
+            return (
+                None
+                if view == "accounts:password_change"
+                else self._send(request, "accounts:password_change")
+            )
 
         policy_id = selectors.current_policy_id()
         if policy_id is not None and session.get(SESSION_POLICY) != policy_id:

@@ -31,7 +31,9 @@ class Role(models.TextChoices):
 class Team(models.Model):
     name = models.CharField(max_length=120, unique=True)
     service = models.CharField(
-        max_length=120, blank=True, help_text="The service this team delivers, e.g. Talking therapies."
+        max_length=120,
+        blank=True,
+        help_text="The service this team delivers, e.g. Talking therapies.",
     )
     is_active = models.BooleanField(default=True)
 
@@ -45,9 +47,6 @@ class Team(models.Model):
 class User(AbstractUser):
     teams = models.ManyToManyField(Team, blank=True, related_name="members")
     password_changed_at = models.DateTimeField(null=True, blank=True, editable=False)
-
-    class Meta(AbstractUser.Meta):
-        swappable = "AUTH_USER_MODEL"
 
     @property
     def role_names(self) -> frozenset[str]:
@@ -75,6 +74,9 @@ class UserSession(models.Model):
     session_key = models.CharField(max_length=40, unique=True)
     created_at = models.DateTimeField(default=timezone.now)
 
+    def __str__(self) -> str:
+        return f"session of user {self.user_id} from {self.created_at:%Y-%m-%d %H:%M}"
+
 
 class PasswordHistory(models.Model):
     """Hashes of a user's earlier passwords, so that recent ones cannot be used again."""
@@ -87,13 +89,18 @@ class PasswordHistory(models.Model):
         ordering = ["-created_at"]
         verbose_name_plural = "password history"
 
+    def __str__(self) -> str:
+        return f"earlier password of user {self.user_id}"
+
 
 class ConfidentialityPolicy(models.Model):
     """A version of the organisation's confidentiality policy that staff must acknowledge."""
 
     version = models.CharField(max_length=20, unique=True)
     title = models.CharField(max_length=200)
-    text = models.TextField(help_text="The declaration staff read and sign. Blank lines separate paragraphs.")
+    text = models.TextField(
+        help_text="The declaration staff read and sign. Blank lines separate paragraphs."
+    )
     published_at = models.DateTimeField(
         null=True,
         blank=True,
@@ -119,11 +126,16 @@ class PolicyAcknowledgement(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["user", "policy"], name="one_acknowledgement_per_version")
+            models.UniqueConstraint(
+                fields=["user", "policy"], name="one_acknowledgement_per_version"
+            )
         ]
 
+    def __str__(self) -> str:
+        return f"{self.user} acknowledged {self.policy} on {self.acknowledged_at:%Y-%m-%d}"
 
-# --- Second factors --------------------------------------------------------------------------------
+
+# --- Second factors ---------------------------------------------------------------------------
 # django-otp's own TOTP and static-token models keep secrets and backup codes in clear; these keep
 # the TOTP secret encrypted (keys outside the database) and backup codes only as digests.
 
@@ -164,7 +176,12 @@ class TOTPDevice(TimestampMixin, ThrottlingMixin, Device):
         issuer = settings.OTP_TOTP_ISSUER.replace(":", "")
         label = f"{issuer}:{self.user.get_username()}"
         params = urlencode(
-            {"secret": self.base32_key, "digits": self.digits, "period": self.step, "issuer": issuer}
+            {
+                "secret": self.base32_key,
+                "digits": self.digits,
+                "period": self.step,
+                "issuer": issuer,
+            }
         )
         return f"otpauth://totp/{quote(label)}?{params}"
 
@@ -235,6 +252,9 @@ class BackupCode(models.Model):
     class Meta:
         indexes = [models.Index(fields=["device", "digest"], name="backupcode_lookup")]
 
+    def __str__(self) -> str:
+        return "backup code (stored as a digest)"
+
 
 # --- Audit trail ----------------------------------------------------------------------------------
 
@@ -289,3 +309,6 @@ class AuditChainHead(models.Model):
 
     class Meta:
         verbose_name = "audit chain head"
+
+    def __str__(self) -> str:
+        return f"audit chain head at event {self.seq}"

@@ -69,9 +69,7 @@ ROLE_HOMES: tuple[RoleHome, ...] = (
     RoleHome(
         Role.CALDICOTT_GUARDIAN,
         "You decide the disclosures that policy escalates to you.",
-        (
-            "Approve, refuse or ask for more on every escalated disclosure, with reasons",
-        ),
+        ("Approve, refuse or ask for more on every escalated disclosure, with reasons",),
     ),
 )
 

@@ -33,6 +33,13 @@ def forget_current_policy() -> None:
     cache.delete(_POLICY_CACHE_KEY)
 
 
+def is_verified(user: object) -> bool:
+    """Whether this request's user passed the second factor (django-otp's middleware sets
+    ``is_verified`` on the user; anonymous users and users before OTPMiddleware have not)."""
+    check = getattr(user, "is_verified", None)
+    return bool(check()) if callable(check) else False
+
+
 def has_acknowledged(user: User, policy_id: int) -> bool:
     return user.policy_acknowledgements.filter(policy_id=policy_id).exists()
 

@@ -118,7 +118,9 @@ def mfa_enrolment_device(*, user: User) -> TOTPDevice:
 def mfa_confirm_enrolment(*, request: HttpRequest, device: TOTPDevice, token: str) -> list[str]:
     """Confirm the authenticator with its first code; issue backup codes; verify the session."""
     user = request.user
-    assert isinstance(user, User) and device.user_id == user.pk and not device.confirmed
+    assert isinstance(user, User)
+    assert device.user_id == user.pk
+    assert not device.confirmed
     with transaction.atomic():
         device = TOTPDevice.objects.select_for_update().get(pk=device.pk)
         accepted = device.verify_token(token)
@@ -183,7 +185,10 @@ def mfa_verify(*, request: HttpRequest, token: str) -> None:
                 actor=user,
                 outcome=AuditOutcome.FAILURE,
                 target=user,
-                detail={"step": "verify", "kind": "app" if device_class is TOTPDevice else "backup"},
+                detail={
+                    "step": "verify",
+                    "kind": "app" if device_class is TOTPDevice else "backup",
+                },
                 request=request,
             )
     if throttled_until is not None:
@@ -192,7 +197,7 @@ def mfa_verify(*, request: HttpRequest, token: str) -> None:
 
 
 def _verified(request: HttpRequest, device: TOTPDevice | BackupCodeDevice) -> None:
-    otp_login(request, device)
+    otp_login(request, device)  # type: ignore[no-untyped-call]
     _cycle_session(request)
     request.session[SESSION_LAST_SEEN] = int(time.time())
     request.session[SESSION_LOCKED] = False
@@ -212,9 +217,14 @@ def backup_codes_replace(*, user: User, count: int | None = None) -> list[str]:
         user=user, defaults={"name": "Backup codes", "confirmed": True}
     )
     device.codes.all().delete()
-    raw = ["".join(secrets.choice(_CODE_ALPHABET) for _ in range(10)) for _ in range(count or settings.BACKUP_CODE_COUNT)]
+    raw = [
+        "".join(secrets.choice(_CODE_ALPHABET) for _ in range(10))
+        for _ in range(count or settings.BACKUP_CODE_COUNT)
+    ]
     codes = [f"{code[:5]}-{code[5:]}" for code in raw]
-    BackupCode.objects.bulk_create(BackupCode(device=device, digest=backup_code_digest(c)) for c in codes)
+    BackupCode.objects.bulk_create(
+        BackupCode(device=device, digest=backup_code_digest(c)) for c in codes
+    )
     return codes
 
 
@@ -245,10 +255,14 @@ def mfa_reset(*, actor: User, user: User, reason: str, request: HttpRequest | No
         TOTPDevice.objects.filter(user=user).delete()
         BackupCodeDevice.objects.filter(user=user).delete()
         _end_sessions(user)
-        audit_log(action=AuditAction.MFA_RESET, actor=actor, target=user, reason=reason, request=request)
+        audit_log(
+            action=AuditAction.MFA_RESET, actor=actor, target=user, reason=reason, request=request
+        )
 
 
-def user_deactivate(*, actor: User, user: User, reason: str, request: HttpRequest | None = None) -> None:
+def user_deactivate(
+    *, actor: User, user: User, reason: str, request: HttpRequest | None = None
+) -> None:
     """Disable a staff account and end its sessions on the server."""
     if not reason.strip():
         raise ValueError("A reason is required to disable an account")
@@ -256,7 +270,13 @@ def user_deactivate(*, actor: User, user: User, reason: str, request: HttpReques
         user.is_active = False
         user.save(update_fields=["is_active"])
         _end_sessions(user)
-        audit_log(action=AuditAction.USER_DEACTIVATED, actor=actor, target=user, reason=reason, request=request)
+        audit_log(
+            action=AuditAction.USER_DEACTIVATED,
+            actor=actor,
+            target=user,
+            reason=reason,
+            request=request,
+        )
 
 
 def _end_sessions(user: User) -> None:
@@ -290,7 +310,9 @@ def session_unlock(*, request: HttpRequest, password: str) -> None:
     if checked is None or checked.pk != user.pk:
         locked_out = getattr(request, "axes_locked_out", False)
         audit_log(
-            action=AuditAction.SIGNIN_LOCKED_OUT if locked_out else AuditAction.SESSION_UNLOCK_FAILED,
+            action=AuditAction.SIGNIN_LOCKED_OUT
+            if locked_out
+            else AuditAction.SESSION_UNLOCK_FAILED,
             actor=user,
             outcome=AuditOutcome.DENIED if locked_out else AuditOutcome.FAILURE,
             target=user,

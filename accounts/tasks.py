@@ -32,7 +32,11 @@ def verify_audit_chain() -> dict[str, Any]:
             action=AuditAction.AUDIT_CHAIN_VERIFIED,
             actor=None,
             outcome=AuditOutcome.SUCCESS if report.intact else AuditOutcome.FAILURE,
-            detail={"checked": report.checked, "last_seq": report.last_seq, "problems": report.problems[:50]},
+            detail={
+                "checked": report.checked,
+                "last_seq": report.last_seq,
+                "problems": report.problems[:50],
+            },
         )
     if not report.intact:
         logger.error("audit chain verification found %d problem(s)", len(report.problems))

@@ -25,13 +25,17 @@ class CharacterClassValidator:
     passphrase (``passphrase_length`` characters or more) needs only two, so that several
     ordinary words with spaces between them are accepted, as NCSC guidance advises."""
 
-    def __init__(self, min_classes: int = 3, passphrase_length: int = 20, passphrase_classes: int = 2):
+    def __init__(
+        self, min_classes: int = 3, passphrase_length: int = 20, passphrase_classes: int = 2
+    ):
         self.min_classes = min_classes
         self.passphrase_length = passphrase_length
         self.passphrase_classes = passphrase_classes
 
     def validate(self, password: str, user: Any = None) -> None:
-        needed = self.passphrase_classes if len(password) >= self.passphrase_length else self.min_classes
+        needed = (
+            self.passphrase_classes if len(password) >= self.passphrase_length else self.min_classes
+        )
         if _classes(password) < needed:
             raise ValidationError(self.get_help_text(), code="password_too_uniform")
 
@@ -56,7 +60,9 @@ class PasswordHistoryValidator:
             return
         hashes = [user.password] if user.password else []
         hashes += list(
-            PasswordHistory.objects.filter(user=user).values_list("password", flat=True)[: count - 1]
+            PasswordHistory.objects.filter(user=user).values_list("password", flat=True)[
+                : count - 1
+            ]
         )
         if any(check_password(password, encoded) for encoded in hashes):
             raise ValidationError(
@@ -65,4 +71,6 @@ class PasswordHistoryValidator:
             )
 
     def get_help_text(self) -> str:
-        return f"Your password must differ from your last {settings.PASSWORD_HISTORY_COUNT} passwords."
+        return (
+            f"Your password must differ from your last {settings.PASSWORD_HISTORY_COUNT} passwords."
+        )

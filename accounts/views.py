@@ -37,7 +37,9 @@ def _user(request: HttpRequest) -> User:
 
 def _after_sign_in(request: HttpRequest) -> HttpResponse:
     target = request.session.pop(SESSION_NEXT, None)
-    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, require_https=request.is_secure()):
+    if target and url_has_allowed_host_and_scheme(
+        target, {request.get_host()}, require_https=request.is_secure()
+    ):
         return redirect(target)
     return redirect(settings.LOGIN_REDIRECT_URL)
 
@@ -59,9 +61,9 @@ def healthz(request: HttpRequest) -> JsonResponse:
 @login_not_required
 @require_http_methods(["GET", "POST"])
 def sign_in(request: HttpRequest) -> HttpResponse:
-    if request.user.is_authenticated and request.user.is_verified():  # type: ignore[union-attr]
+    if request.user.is_authenticated and selectors.is_verified(request.user):
         return redirect(settings.LOGIN_REDIRECT_URL)
-    form = SignInForm(request.POST if request.method == 'POST' else None)
+    form = SignInForm(request.POST if request.method == "POST" else None)
     next_url = request.GET.get("next") or request.POST.get("next") or ""
     if request.method == "POST" and form.is_valid():
         try:
@@ -103,14 +105,21 @@ def _qr_svg(data: str) -> str:
 def mfa_setup(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     device = services.mfa_enrolment_device(user=user)
-    form = EnrolmentCodeForm(request.POST if request.method == 'POST' else None)
+    form = EnrolmentCodeForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
-            codes = services.mfa_confirm_enrolment(request=request, device=device, token=form.cleaned_data["code"])
+            codes = services.mfa_confirm_enrolment(
+                request=request, device=device, token=form.cleaned_data["code"]
+            )
         except services.InvalidCode:
-            form.add_error("code", "That code is not right. Check the app shows Confide and try the newest code")
+            form.add_error(
+                "code",
+                "That code is not right. Check the app shows Confide and try the newest code",
+            )
         else:
-            return render(request, "accounts/backup_codes.html", {"codes": codes, "first_time": True})
+            return render(
+                request, "accounts/backup_codes.html", {"codes": codes, "first_time": True}
+            )
     return render(
         request,
         "accounts/mfa_setup.html",
@@ -124,7 +133,7 @@ def mfa_setup(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def mfa_verify(request: HttpRequest) -> HttpResponse:
-    form = CodeForm(request.POST if request.method == 'POST' else None)
+    form = CodeForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             services.mfa_verify(request=request, token=form.cleaned_data["code"])
@@ -137,7 +146,10 @@ def mfa_verify(request: HttpRequest) -> HttpResponse:
                 wait = f"{seconds} second{'s' if seconds != 1 else ''}"
             form.add_error("code", f"Too many wrong codes. Wait {wait}, then try again")
         except services.InvalidCode:
-            form.add_error("code", "That code is not right. Enter the newest code from your app, or a backup code")
+            form.add_error(
+                "code",
+                "That code is not right. Enter the newest code from your app, or a backup code",
+            )
         else:
             return _after_sign_in(request)
     return render(request, "accounts/mfa_verify.html", {"form": form})
@@ -145,7 +157,7 @@ def mfa_verify(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def locked(request: HttpRequest) -> HttpResponse:
-    form = UnlockForm(request.POST if request.method == 'POST' else None)
+    form = UnlockForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             services.session_unlock(request=request, password=form.cleaned_data["password"])
@@ -172,10 +184,12 @@ def policy(request: HttpRequest) -> HttpResponse:
         return redirect(settings.LOGIN_REDIRECT_URL)
     user = _user(request)
     already = selectors.has_acknowledged(user, current.pk)
-    form = AcknowledgeForm(request.POST if request.method == 'POST' else None)
+    form = AcknowledgeForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and not already and form.is_valid():
         services.policy_acknowledge(request=request, user=user, policy=current)
-        messages.success(request, f"Thank you. You acknowledged version {current.version} of the policy")
+        messages.success(
+            request, f"Thank you. You acknowledged version {current.version} of the policy"
+        )
         return _after_sign_in(request)
     paragraphs = [p.strip() for p in current.text.split("\n\n") if p.strip()]
     return render(
@@ -188,9 +202,11 @@ def policy(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def password_change(request: HttpRequest) -> HttpResponse:
     user = _user(request)
-    form = PasswordChangeForm(user, request.POST if request.method == 'POST' else None)
+    form = PasswordChangeForm(user, request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
-        services.password_change(request=request, user=user, new_password=form.cleaned_data["new_password"])
+        services.password_change(
+            request=request, user=user, new_password=form.cleaned_data["new_password"]
+        )
         messages.success(request, "Your password has been changed")
         return redirect("accounts:security")
     expired = selectors.password_expired(user, settings.PASSWORD_MAX_AGE_DAYS)

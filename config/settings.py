@@ -122,7 +122,9 @@ try:
         DATABASE_URL, conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60, minimum=0)
     )
 except ValueError as exc:
-    raise ImproperlyConfigured(f"DATABASE_URL is not a database URL this product knows: {exc}") from None
+    raise ImproperlyConfigured(
+        f"DATABASE_URL is not a database URL this product knows: {exc}"
+    ) from None
 if _database["ENGINE"] == "django.db.backends.sqlite3":
     DATA_DIR.mkdir(parents=True, exist_ok=True)
     _database["CONN_MAX_AGE"] = 0
@@ -143,7 +145,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- Cache and jobs -----------------------------------------------------------------------------
 REDIS_URL = env_optional_str("REDIS_URL")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
@@ -154,6 +158,8 @@ CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", REDIS_URL or "filesystem://")
 if CELERY_BROKER_URL == "filesystem://":
     _queue = DATA_DIR / "celery" / "queue"
     _control = DATA_DIR / "celery" / "control"
+    for _folder in (_queue, _control):
+        _folder.mkdir(parents=True, exist_ok=True)  # kombu expects its folders to exist
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_queue),
         "data_folder_out": str(_queue),
@@ -168,7 +174,7 @@ CELERY_TASK_ALWAYS_EAGER = False
 CELERY_BEAT_SCHEDULE = {
     "anchor-audit-chain": {
         "task": "accounts.tasks.anchor_audit_chain",
-        "schedule": timedelta(minutes=env_int("CONFIDE_AUDIT_ANCHOR_MINUTES", 15, minimum=1)),
+        "schedule": timedelta(seconds=env_int("CONFIDE_AUDIT_ANCHOR_SECONDS", 900, minimum=1)),
     },
     "verify-audit-chain": {
         "task": "accounts.tasks.verify_audit_chain",
@@ -185,7 +191,9 @@ for _key in FIELD_ENCRYPTION_KEYS:
     try:
         Fernet(_key.encode())
     except ValueError:
-        raise ImproperlyConfigured("CONFIDE_FIELD_KEYS holds a value that is not a Fernet key") from None
+        raise ImproperlyConfigured(
+            "CONFIDE_FIELD_KEYS holds a value that is not a Fernet key"
+        ) from None
 
 # Audit chain: "id:secret" pairs, newest first; rows record which key id sealed them.
 _audit_keys = env_list("CONFIDE_AUDIT_KEYS", []) or [
@@ -195,7 +203,9 @@ AUDIT_HMAC_KEYS: dict[str, bytes] = {}
 for _pair in _audit_keys:
     _id, _, _value = _pair.partition(":")
     if not _id or len(_value) < 32:
-        raise ImproperlyConfigured("CONFIDE_AUDIT_KEYS entries must be id:secret, secret ≥ 32 chars")
+        raise ImproperlyConfigured(
+            "CONFIDE_AUDIT_KEYS entries must be id:secret, secret ≥ 32 chars"
+        )
     AUDIT_HMAC_KEYS[_id] = _value.encode()
 AUDIT_CURRENT_KEY_ID = next(iter(AUDIT_HMAC_KEYS))
 AUDIT_ANCHOR_DIR = Path(env_str("CONFIDE_AUDIT_ANCHOR_DIR", str(DATA_DIR / "audit-anchors")))
@@ -295,6 +305,9 @@ STATIC_URL = "/static/"
 STATIC_ROOT = Path(env_str("CONFIDE_STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 # build/static is made at set-up from the npm registry's nhsuk-frontend (see package.json).
 STATICFILES_DIRS = [BASE_DIR / "static", BASE_DIR / "build" / "static"]
+# In development WhiteNoise serves straight from the source folders; production serves the
+# hashed, compressed copies that collectstatic makes.
+WHITENOISE_USE_FINDERS = not PRODUCTION
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

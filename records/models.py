@@ -19,9 +19,13 @@ class Client(models.Model):
     Identifiers and entries arrive with the records issue, encrypted under a per-record key.
     """
 
-    reference = models.CharField(max_length=20, unique=True, help_text="Confide's own reference; not personal data.")
+    reference = models.CharField(
+        max_length=20, unique=True, help_text="Confide's own reference; not personal data."
+    )
     team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="clients")
-    status = models.CharField(max_length=10, choices=ClientStatus.choices, default=ClientStatus.REFERRED)
+    status = models.CharField(
+        max_length=10, choices=ClientStatus.choices, default=ClientStatus.REFERRED
+    )
     referred_on = models.DateField(default=timezone.localdate)
     allocated_workers = models.ManyToManyField(
         settings.AUTH_USER_MODEL, blank=True, related_name="allocated_clients"

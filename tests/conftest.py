@@ -3,6 +3,7 @@ DATABASE_URL and REDIS_URL); in CI a missing service or a skipped test fails the
 
 from __future__ import annotations
 
+import importlib
 import os
 import time
 
@@ -23,7 +24,9 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     reporter = session.config.pluginmanager.get_plugin("terminalreporter")
     if os.environ.get("CI") and reporter is not None and reporter.stats.get("skipped"):
-        reporter.write_line("CI: skipped tests count as failures (a service or browser is missing)", red=True)
+        reporter.write_line(
+            "CI: skipped tests count as failures (a service or browser is missing)", red=True
+        )
         session.exitstatus = 1
 
 
@@ -45,6 +48,22 @@ def _real_services(django_db_setup, django_db_blocker):
         assert os.environ.get("REDIS_URL"), "CI runs the suite with Redis"
 
 
+@pytest.fixture(autouse=True)
+def _reference_data(request: pytest.FixtureRequest) -> None:
+    """Transactional tests empty every table when they end, data-migration rows included (roles,
+    the first policy, the chain head). Put them back, with the migration's own idempotent code."""
+    marker = request.node.get_closest_marker("django_db")
+    if marker is None or not marker.kwargs.get("transaction"):
+        return
+    request.getfixturevalue("transactional_db")
+    from django.apps import apps as django_apps
+
+    migration = importlib.import_module(
+        "accounts.migrations.0002_roles_audit_protection_first_policy"
+    )
+    migration.create_roles_head_policy(django_apps, None)
+
+
 @pytest.fixture
 def password() -> str:
     return PASSWORD
@@ -52,7 +71,7 @@ def password() -> str:
 
 @pytest.fixture
 def user(db) -> User:
-    return UserFactory(username="pat", roles=["practitioner"])
+    return UserFactory.create(username="pat", roles=["practitioner"])
 
 
 @pytest.fixture

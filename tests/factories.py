@@ -8,7 +8,7 @@ from accounts.models import Team, TOTPDevice, User
 PASSWORD = "Correct horse 4 battery"
 
 
-class TeamFactory(factory.django.DjangoModelFactory):
+class TeamFactory(factory.django.DjangoModelFactory[Team]):
     class Meta:
         model = Team
         django_get_or_create = ("name",)
@@ -17,7 +17,7 @@ class TeamFactory(factory.django.DjangoModelFactory):
     service = "Talking therapies"
 
 
-class UserFactory(factory.django.DjangoModelFactory):
+class UserFactory(factory.django.DjangoModelFactory[User]):
     class Meta:
         model = User
         django_get_or_create = ("username",)
@@ -30,11 +30,11 @@ class UserFactory(factory.django.DjangoModelFactory):
     password = factory.PostGenerationMethodCall("set_password", PASSWORD)
 
     @factory.post_generation
-    def roles(self, create, extracted, **kwargs):
+    def roles(obj: User, create: bool, extracted: list[str] | None, **kwargs: object) -> None:
         if create and extracted:
-            self.groups.set(Group.objects.filter(name__in=extracted))
+            obj.groups.set(Group.objects.filter(name__in=extracted))
         if create:
-            self.save()
+            obj.save()
 
 
 def enrol(user: User) -> TOTPDevice:

@@ -10,7 +10,13 @@ from django.core.exceptions import ValidationError
 from django.test import Client
 from django.utils import timezone
 
-from accounts.models import AuditEvent, ConfidentialityPolicy, PasswordHistory, PolicyAcknowledgement, User
+from accounts.models import (
+    AuditEvent,
+    ConfidentialityPolicy,
+    PasswordHistory,
+    PolicyAcknowledgement,
+    User,
+)
 from accounts.services import SESSION_LAST_SEEN
 from tests.conftest import sign_in_fully
 from tests.factories import PASSWORD, UserFactory
@@ -37,14 +43,20 @@ def test_policy_must_be_acknowledged_before_first_use(client: Client, enrolled_u
     assert ack.policy.version == "1"
     assert client.get("/account/security/").status_code == 200
     event = AuditEvent.objects.get(action="policy.acknowledged")
-    assert event.detail == {"version": "1"} and event.actor == enrolled_user
+    assert event.detail == {"version": "1"}
+    assert event.actor == enrolled_user
 
 
-def test_a_newly_published_version_must_be_acknowledged_again(client: Client, enrolled_user: User) -> None:
+def test_a_newly_published_version_must_be_acknowledged_again(
+    client: Client, enrolled_user: User
+) -> None:
     sign_in_fully(client, enrolled_user)
     assert client.get("/").status_code == 200
     ConfidentialityPolicy.objects.create(
-        version="2", title="Confidentiality declaration", text="New text.", published_at=timezone.now()
+        version="2",
+        title="Confidentiality declaration",
+        text="New text.",
+        published_at=timezone.now(),
     )
     from accounts.selectors import forget_current_policy
 
@@ -52,7 +64,10 @@ def test_a_newly_published_version_must_be_acknowledged_again(client: Client, en
     assert client.get("/")["Location"] == "/account/confidentiality-policy/"
     client.post("/account/confidentiality-policy/", {"confirm": "on"})
     assert client.get("/").status_code == 200
-    assert set(enrolled_user.policy_acknowledgements.values_list("policy__version", flat=True)) == {"1", "2"}
+    assert set(enrolled_user.policy_acknowledgements.values_list("policy__version", flat=True)) == {
+        "1",
+        "2",
+    }
 
 
 # --- Idle lock -----------------------------------------------------------------------------------
@@ -64,14 +79,17 @@ def _age_session(client: Client, seconds: int) -> None:
     session.save()
 
 
-def test_idle_session_locks_and_shows_no_page_until_unlocked(client: Client, enrolled_user: User, settings) -> None:
+def test_idle_session_locks_and_shows_no_page_until_unlocked(
+    client: Client, enrolled_user: User, settings
+) -> None:
     sign_in_fully(client, enrolled_user)
     _age_session(client, settings.IDLE_TIMEOUT_MINUTES * 60 + 5)
     assert client.get("/")["Location"] == "/account/locked/"
     assert last_action() == "session.locked"
     locked_page = client.get("/account/locked/").content.decode()
     assert "Your session is locked" in locked_page
-    assert "nhsuk-header__navigation" not in locked_page and "data-idle-timeout" not in locked_page
+    assert "nhsuk-header__navigation" not in locked_page
+    assert "data-idle-timeout" not in locked_page
     wrong = client.post("/account/locked/", {"password": "not it"})
     assert "That password is not right" in wrong.content.decode()
     assert last_action() == "session.unlock_failed"
@@ -120,7 +138,9 @@ def test_good_passwords_and_long_passphrases_are_accepted(candidate: str) -> Non
     validate_password(candidate, UserFactory.build(username="pat"))
 
 
-def test_changing_password_refuses_recent_ones_and_is_audited(client: Client, enrolled_user: User) -> None:
+def test_changing_password_refuses_recent_ones_and_is_audited(
+    client: Client, enrolled_user: User
+) -> None:
     sign_in_fully(client, enrolled_user)
     first = "Another good pass 1"
     response = client.post(
@@ -144,7 +164,10 @@ def test_password_change_ends_the_users_other_sessions(client: Client, enrolled_
     sign_in_fully(client, enrolled_user)
     sign_in_fully(other, enrolled_user)
     new = "Yet another pass 22"
-    client.post("/account/password/", {"current_password": PASSWORD, "new_password": new, "confirm_password": new})
+    client.post(
+        "/account/password/",
+        {"current_password": PASSWORD, "new_password": new, "confirm_password": new},
+    )
     assert client.get("/").status_code == 200
     assert other.get("/")["Location"].startswith("/account/sign-in/")
 
@@ -153,10 +176,15 @@ def test_mismatched_confirmation_is_explained(client: Client, enrolled_user: Use
     sign_in_fully(client, enrolled_user)
     response = client.post(
         "/account/password/",
-        {"current_password": PASSWORD, "new_password": "Good pass word 12", "confirm_password": "Other 12 words!"},
+        {
+            "current_password": PASSWORD,
+            "new_password": "Good pass word 12",
+            "confirm_password": "Other 12 words!",
+        },
     )
     page = response.content.decode()
-    assert "There is a problem" in page and "The two new passwords do not match" in page
+    assert "There is a problem" in page
+    assert "The two new passwords do not match" in page
 
 
 # --- Backup codes and home ------------------------------------------------------------------------
@@ -182,8 +210,10 @@ def test_new_backup_codes_replace_the_old(client: Client, enrolled_user: User) -
         ("caldicott_guardian", "Approve, refuse or ask for more"),
     ],
 )
-def test_each_role_has_a_home_page_saying_what_it_can_do(client: Client, role: str, expected: str) -> None:
-    person = UserFactory(username=f"{role}-person", roles=[role])
+def test_each_role_has_a_home_page_saying_what_it_can_do(
+    client: Client, role: str, expected: str
+) -> None:
+    person = UserFactory.create(username=f"{role}-person", roles=[role])
     sign_in_fully(client, person)
     page = client.get("/").content.decode()
     assert expected in page
@@ -191,12 +221,14 @@ def test_each_role_has_a_home_page_saying_what_it_can_do(client: Client, role: s
     assert page.count('class="nhsuk-card"') == 1
 
 
-def test_navigation_shows_administration_only_to_system_administrators(client: Client, db: None) -> None:
-    admin = UserFactory(username="root", is_staff=True, is_superuser=True)
+def test_navigation_shows_administration_only_to_system_administrators(
+    client: Client, db: None
+) -> None:
+    admin = UserFactory.create(username="root", is_staff=True, is_superuser=True)
     sign_in_fully(client, admin)
     assert "Administration" in client.get("/").content.decode()
     other = Client()
-    sign_in_fully(other, UserFactory(username="plain", roles=["practitioner"]))
+    sign_in_fully(other, UserFactory.create(username="plain", roles=["practitioner"]))
     assert "Administration" not in other.get("/").content.decode()
 
 

@@ -15,7 +15,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def sysadmin() -> User:
-    return UserFactory(username="root", is_staff=True, is_superuser=True)
+    return UserFactory.create(username="root", is_staff=True, is_superuser=True)
 
 
 def test_admin_has_no_password_only_way_in(client: Client, sysadmin: User) -> None:
@@ -34,7 +34,7 @@ def test_verified_system_administrator_reaches_admin(client: Client, sysadmin: U
 
 
 def test_staff_without_admin_rights_are_refused(client: Client) -> None:
-    sign_in_fully(client, UserFactory(username="pract", roles=["practitioner"]))
+    sign_in_fully(client, UserFactory.create(username="pract", roles=["practitioner"]))
     assert client.get("/admin/", follow=True).status_code == 403
 
 
@@ -48,18 +48,26 @@ def test_audit_trail_cannot_be_changed_or_deleted_in_admin(client: Client, sysad
     assert event.reason == ""
 
 
-def test_resetting_a_second_factor_asks_why_ends_sessions_and_is_audited(client: Client, sysadmin: User) -> None:
-    victim = UserFactory(username="lostphone", roles=["practitioner"])
+def test_resetting_a_second_factor_asks_why_ends_sessions_and_is_audited(
+    client: Client, sysadmin: User
+) -> None:
+    victim = UserFactory.create(username="lostphone", roles=["practitioner"])
     their_browser = Client()
     sign_in_fully(their_browser, victim)
     sign_in_fully(client, sysadmin)
     form = client.post(
         "/admin/accounts/user/", {"action": "reset_second_factor", "_selected_action": [victim.pk]}
     )
-    assert "Give the reason" not in form.content.decode() and "reason" in form.content.decode()
+    assert "Give the reason" not in form.content.decode()
+    assert "reason" in form.content.decode()
     refused = client.post(
         "/admin/accounts/user/",
-        {"action": "reset_second_factor", "_selected_action": [victim.pk], "apply": "1", "reason": ""},
+        {
+            "action": "reset_second_factor",
+            "_selected_action": [victim.pk],
+            "apply": "1",
+            "reason": "",
+        },
     )
     assert "Give the reason" in refused.content.decode()
     assert TOTPDevice.objects.filter(user=victim).exists()
@@ -82,15 +90,22 @@ def test_resetting_a_second_factor_asks_why_ends_sessions_and_is_audited(client:
     )
 
 
-def test_disabling_an_account_ends_its_sessions_on_the_server(client: Client, sysadmin: User) -> None:
-    leaver = UserFactory(username="leaver", roles=["practitioner"])
+def test_disabling_an_account_ends_its_sessions_on_the_server(
+    client: Client, sysadmin: User
+) -> None:
+    leaver = UserFactory.create(username="leaver", roles=["practitioner"])
     their_browser = Client()
     sign_in_fully(their_browser, leaver)
     key = their_browser.session.session_key
     sign_in_fully(client, sysadmin)
     client.post(
         "/admin/accounts/user/",
-        {"action": "disable_accounts", "_selected_action": [leaver.pk], "apply": "1", "reason": "Left the service"},
+        {
+            "action": "disable_accounts",
+            "_selected_action": [leaver.pk],
+            "apply": "1",
+            "reason": "Left the service",
+        },
     )
     leaver.refresh_from_db()
     assert not leaver.is_active
@@ -98,11 +113,13 @@ def test_disabling_an_account_ends_its_sessions_on_the_server(client: Client, sy
     assert AuditEvent.objects.filter(action="user.deactivated", object_id=str(leaver.pk)).exists()
 
 
-def test_changes_to_staff_accounts_keep_before_and_after_values(client: Client, sysadmin: User) -> None:
+def test_changes_to_staff_accounts_keep_before_and_after_values(
+    client: Client, sysadmin: User
+) -> None:
     from auditlog.models import LogEntry
 
     sign_in_fully(client, sysadmin)
-    person = UserFactory(username="renamed", first_name="Old")
+    person = UserFactory.create(username="renamed", first_name="Old")
     person.first_name = "New"
     person.save()
     entry = LogEntry.objects.get_for_object(person).order_by("-timestamp").first()

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import threading
+from typing import Any
 
 import pytest
 from django.db import connection, transaction
@@ -17,11 +19,14 @@ from tests.factories import UserFactory
 
 @pytest.fixture
 def trail(db) -> list[AuditEvent]:
-    actor = UserFactory(username="writer")
-    return [audit_log(action="test.event", actor=actor, detail={"n": n}, reason="testing") for n in range(5)]
+    actor = UserFactory.create(username="writer")
+    return [
+        audit_log(action="test.event", actor=actor, detail={"n": n}, reason="testing")
+        for n in range(5)
+    ]
 
 
-def _tamper(sql: str, params: list[object]) -> None:
+def _tamper(sql: str, params: list[Any]) -> None:
     """What someone with superuser access to the database might do: bypass triggers and edit."""
     with connection.cursor() as cursor:
         cursor.execute("SET session_replication_role = replica")
@@ -32,7 +37,7 @@ def _tamper(sql: str, params: list[object]) -> None:
 def test_events_form_a_chain_from_genesis(trail: list[AuditEvent]) -> None:
     assert [e.seq for e in trail] == [1, 2, 3, 4, 5]
     assert trail[0].prev_hash == GENESIS_HASH
-    for previous, event in zip(trail, trail[1:], strict=False):
+    for previous, event in itertools.pairwise(trail):
         assert event.prev_hash == previous.hash
     head = AuditChainHead.objects.get(pk=1)
     assert (head.seq, head.hash) == (5, trail[-1].hash)
@@ -65,7 +70,8 @@ def test_verification_detects_a_removed_row(trail: list[AuditEvent]) -> None:
 
 def test_anchor_outside_the_database_detects_truncation(trail: list[AuditEvent], settings) -> None:
     anchor = anchor_chain_head()
-    assert anchor is not None and anchor["seq"] == 5
+    assert anchor is not None
+    assert anchor["seq"] == 5
     _tamper("DELETE FROM accounts_auditevent WHERE seq >= %s", [4])
     AuditChainHead.objects.filter(pk=1).update(seq=3, hash=trail[2].hash)  # a careful attacker
     report = verify_chain()
@@ -85,42 +91,55 @@ def test_a_forged_anchor_line_is_ignored(trail: list[AuditEvent], settings) -> N
 def test_no_personal_data_in_the_typed_fields_of_sign_in_events(client, db) -> None:
     client.post("/account/sign-in/", {"username": "someone", "password": "hunter2hunter2"})
     row = AuditEvent.objects.get()
-    assert "hunter2" not in json.dumps(row.detail) and "someone" not in json.dumps(row.detail)
+    assert "hunter2" not in json.dumps(row.detail)
+    assert "someone" not in json.dumps(row.detail)
 
 
 def test_audit_write_rolls_back_with_the_action_it_records(db) -> None:
-    with pytest.raises(RuntimeError), transaction.atomic():
-        audit_log(action="test.event", actor=None)
-        raise RuntimeError("the action failed")
+    def failing_action() -> None:
+        with transaction.atomic():
+            audit_log(action="test.event", actor=None)
+            raise RuntimeError("the action failed")
+
+    with pytest.raises(RuntimeError):
+        failing_action()
     assert not AuditEvent.objects.exists()
 
 
 def test_scheduled_jobs_anchor_and_verify(trail: list[AuditEvent], settings) -> None:
     anchor = anchor_audit_chain.apply().get()
+    assert anchor is not None
     assert anchor["seq"] == 5
     result = verify_audit_chain.apply().get()
     assert result == {"checked": 5, "intact": True, "problems": []}
     event = AuditEvent.objects.order_by("-seq").first()
-    assert event is not None and (event.action, event.outcome) == ("audit.verified", "success")
+    assert event is not None
+    assert (event.action, event.outcome) == ("audit.verified", "success")
 
 
 def test_verification_job_records_a_broken_chain_as_a_failure(trail: list[AuditEvent]) -> None:
     _tamper("UPDATE accounts_auditevent SET action = %s WHERE seq = %s", ["nothing", 1])
     result = verify_audit_chain.apply().get()
     assert result["intact"] is False
-    assert AuditEvent.objects.order_by("-seq").values_list("outcome", flat=True).first() == "failure"
+    assert (
+        AuditEvent.objects.order_by("-seq").values_list("outcome", flat=True).first() == "failure"
+    )
 
 
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_writers_never_fork_the_chain() -> None:
-    actor = UserFactory(username="busy")
+    actor = UserFactory.create(username="busy")
     errors: list[BaseException] = []
 
     def write(n: int) -> None:
         try:
             for i in range(15):
                 with transaction.atomic():
-                    audit_log(action="test.concurrent", actor=User.objects.get(pk=actor.pk), detail={"t": n, "i": i})
+                    audit_log(
+                        action="test.concurrent",
+                        actor=User.objects.get(pk=actor.pk),
+                        detail={"t": n, "i": i},
+                    )
         except BaseException as exc:  # pragma: no cover - reported below
             errors.append(exc)
         finally:

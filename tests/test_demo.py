@@ -6,8 +6,8 @@ import pytest
 from django.core.management import call_command
 from django.test import Client
 
-from accounts.models import Role, TOTPDevice, User
 from accounts.management.commands.demo_organisation import DEMO_PASSWORD
+from accounts.models import Role, TOTPDevice, User
 from records.models import Client as ClientRecord
 
 pytestmark = pytest.mark.django_db
@@ -24,7 +24,9 @@ def test_demo_creates_a_user_per_role_who_can_sign_in(capsys: pytest.CaptureFixt
     assert "otpauth://totp/Confide%3Apractitioner?secret=" in out
 
     browser = Client()
-    response = browser.post("/account/sign-in/", {"username": "guardian", "password": DEMO_PASSWORD})
+    response = browser.post(
+        "/account/sign-in/", {"username": "guardian", "password": DEMO_PASSWORD}
+    )
     assert response["Location"] == "/account/two-factor/"
     call_command("demo_code", "guardian")
     code = capsys.readouterr().out.strip()
@@ -33,13 +35,17 @@ def test_demo_creates_a_user_per_role_who_can_sign_in(capsys: pytest.CaptureFixt
     assert "Caldicott Guardian" in browser.get("/").content.decode()
 
 
-def test_demo_is_idempotent_and_prints_working_backup_codes(capsys: pytest.CaptureFixture[str]) -> None:
+def test_demo_is_idempotent_and_prints_working_backup_codes(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     call_command("demo_organisation")
     call_command("demo_organisation")
     out = capsys.readouterr().out
     assert User.objects.filter(username="practitioner").count() == 1
     assert TOTPDevice.objects.filter(user__username="practitioner").count() == 1
-    line = next(line for line in out.splitlines()[::-1] if "backup codes:" in line)  # sysadmin's, newest run
+    line = next(
+        line for line in out.splitlines()[::-1] if "backup codes:" in line
+    )  # sysadmin's, newest run
     code = line.split("backup codes:")[1].split()[0]
     browser = Client()
     browser.post("/account/sign-in/", {"username": "sysadmin", "password": DEMO_PASSWORD})

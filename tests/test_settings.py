@@ -17,11 +17,20 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def run_manage(*args: str, env: dict[str, str], tmp_path: Path) -> subprocess.CompletedProcess[str]:
-    base = {k: v for k, v in os.environ.items() if not k.startswith(("CONFIDE_", "DJANGO_", "DATABASE_", "CELERY_"))}
+    base = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("CONFIDE_", "DJANGO_", "DATABASE_", "CELERY_"))
+    }
     base.pop("REDIS_URL", None)
     base.update({"CONFIDE_DATA_DIR": str(tmp_path / "data"), **env})
     return subprocess.run(
-        [sys.executable, "manage.py", *args], cwd=ROOT, env=base, capture_output=True, text=True, timeout=120
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=base,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 
@@ -37,7 +46,9 @@ PRODUCTION = {
 
 
 def test_production_settings_pass_the_deployment_check_with_no_warnings(tmp_path: Path) -> None:
-    result = run_manage("check", "--deploy", "--fail-level", "WARNING", env=PRODUCTION, tmp_path=tmp_path)
+    result = run_manage(
+        "check", "--deploy", "--fail-level", "WARNING", env=PRODUCTION, tmp_path=tmp_path
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues" in result.stdout
 
@@ -46,7 +57,9 @@ def test_production_refuses_to_start_without_its_secrets(tmp_path: Path) -> None
     env = {k: v for k, v in PRODUCTION.items() if k != "CONFIDE_FIELD_KEY"}
     result = run_manage("check", env=env, tmp_path=tmp_path)
     assert result.returncode != 0
-    assert "CONFIDE_FIELD_KEY (or CONFIDE_FIELD_KEY_FILE) must be set in production" in result.stderr
+    assert (
+        "CONFIDE_FIELD_KEY (or CONFIDE_FIELD_KEY_FILE) must be set in production" in result.stderr
+    )
 
 
 def test_bad_values_stop_start_up_with_a_clear_message(tmp_path: Path) -> None:

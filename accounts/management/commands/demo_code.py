@@ -19,7 +19,9 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         if settings.PRODUCTION:
             raise CommandError("Refused under production settings.")
-        device = TOTPDevice.objects.filter(user__username=options["username"], confirmed=True).first()
+        device = TOTPDevice.objects.filter(
+            user__username=options["username"], confirmed=True
+        ).first()
         if device is None:
             raise CommandError(f"{options['username']} has no authenticator enrolled.")
         self.stdout.write(device.current_token())

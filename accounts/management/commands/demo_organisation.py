@@ -15,9 +15,12 @@ from accounts.models import Role, Team, TOTPDevice, User
 from accounts.services import backup_codes_replace
 from records.models import Client, ClientStatus
 
-DEMO_PASSWORD = "Demo passphrase for Confide 2026"
+DEMO_PASSWORD = "Demo passphrase for Confide 2026"  # noqa: S105 - demo only; refused in production
 
-TEAMS = [("North talking therapies", "Talking therapies"), ("Housing support", "Housing and homelessness support")]
+TEAMS = [
+    ("North talking therapies", "Talking therapies"),
+    ("Housing support", "Housing and homelessness support"),
+]
 
 PEOPLE: list[tuple[str, str, str, list[Role], int, bool]] = [
     # username, first name, last name, roles, team index, system administrator
@@ -34,14 +37,17 @@ DEMO_BACKUP_CODES = 5
 
 
 class Command(BaseCommand):
-    help = "Create the demo organisation: teams, one user per role, a few clients. Not in production."
+    help = (
+        "Create the demo organisation: teams, one user per role, a few clients. Not in production."
+    )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if settings.PRODUCTION:
             raise CommandError("The demo organisation is refused under production settings.")
         with transaction.atomic():
             teams = [
-                Team.objects.get_or_create(name=name, defaults={"service": service})[0] for name, service in TEAMS
+                Team.objects.get_or_create(name=name, defaults={"service": service})[0]
+                for name, service in TEAMS
             ]
             rows = [self._person(teams, *person) for person in PEOPLE]
             practitioner = User.objects.get(username="practitioner")
@@ -50,8 +56,11 @@ class Command(BaseCommand):
                     reference=f"DEMO-{number:04d}",
                     defaults={
                         "team": teams[0] if number <= 4 else teams[1],
-                        "status": [ClientStatus.REFERRED, ClientStatus.ACTIVE, ClientStatus.CLOSED][number % 3],
-                        "referred_on": datetime.date(2026, 1, 1) + datetime.timedelta(days=17 * number),
+                        "status": [ClientStatus.REFERRED, ClientStatus.ACTIVE, ClientStatus.CLOSED][
+                            number % 3
+                        ],
+                        "referred_on": datetime.date(2026, 1, 1)
+                        + datetime.timedelta(days=17 * number),
                     },
                 )
                 if number <= 3:
@@ -71,7 +80,14 @@ class Command(BaseCommand):
             self.stdout.write(f"  backup codes: {' '.join(codes)}")
 
     def _person(
-        self, teams: list[Team], username: str, first: str, last: str, roles: list[Role], team: int, staff: bool
+        self,
+        teams: list[Team],
+        username: str,
+        first: str,
+        last: str,
+        roles: list[Role],
+        team: int,
+        staff: bool,
     ) -> tuple[str, str, str, list[str]]:
         user, created = User.objects.get_or_create(
             username=username,
