@@ -7,8 +7,8 @@ from django.http import HttpRequest
 from django.urls import reverse
 
 from accounts.models import User
-from accounts.selectors import is_verified
-from accounts.services import SESSION_LOCKED
+from accounts.selectors import current_policy_id, is_verified
+from accounts.services import SESSION_LOCKED, SESSION_POLICY
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
@@ -18,8 +18,14 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         "organisation_name": settings.ORGANISATION_NAME,
         "idle_timeout_seconds": settings.IDLE_TIMEOUT_MINUTES * 60,
     }
-    locked = request.session.get(SESSION_LOCKED, False) if hasattr(request, "session") else False
-    if not isinstance(user, User) or not is_verified(user) or locked:
+    session = getattr(request, "session", {})
+    policy_id = current_policy_id()
+    # Navigation appears only once the sign-in gate is passed: second factor, not locked,
+    # current policy acknowledged. Before that its links would only lead back to the gate.
+    gated = session.get(SESSION_LOCKED, False) or (
+        policy_id is not None and session.get(SESSION_POLICY) != policy_id
+    )
+    if not isinstance(user, User) or not is_verified(user) or gated:
         context["nav_items"] = []
         return context
     items = [("Home", reverse("home"))]

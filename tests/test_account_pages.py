@@ -36,6 +36,7 @@ def test_policy_must_be_acknowledged_before_first_use(client: Client, enrolled_u
     assert client.get("/account/security/")["Location"] == "/account/confidentiality-policy/"
     page = client.get("/account/confidentiality-policy/")
     assert "I will keep confidential" in page.content.decode()
+    assert "nhsuk-header__navigation" not in page.content.decode()
     refused = client.post("/account/confidentiality-policy/", {})
     assert "Confirm that you have read and will follow the policy" in refused.content.decode()
     client.post("/account/confidentiality-policy/", {"confirm": "on"})

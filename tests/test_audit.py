@@ -155,3 +155,12 @@ def test_concurrent_writers_never_fork_the_chain() -> None:
     report = verify_chain()
     assert report.intact, report.problems
     assert report.last_seq == 60
+
+
+def test_verify_command_reports_a_broken_chain(trail: list[AuditEvent]) -> None:
+    from django.core.management import CommandError, call_command
+
+    call_command("verify_audit_chain")
+    _tamper("UPDATE accounts_auditevent SET reason = %s WHERE seq = %s", ["edited", 2])
+    with pytest.raises(CommandError, match="Audit chain broken"):
+        call_command("verify_audit_chain")
