@@ -117,3 +117,14 @@ def test_typed_readers_reject_nonsense(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("COUNT", "-3")
     with pytest.raises(ImproperlyConfigured, match="COUNT must be at least 0"):
         env_int("COUNT", 1, minimum=0)
+
+
+def test_every_environment_variable_the_settings_read_is_documented() -> None:
+    import re
+
+    source = (ROOT / "config" / "settings.py").read_text()
+    names = set(re.findall(r'env_\w+\(\s*"([A-Z][A-Z0-9_]+)"', source))
+    names |= set(re.findall(r'_secret\(\s*"([A-Z][A-Z0-9_]+)"', source))
+    readme = (ROOT / "README.md").read_text()
+    assert len(names) > 30
+    assert sorted(n for n in names if f"`{n}`" not in readme) == []
