@@ -60,12 +60,12 @@ class SignInGateMiddleware:
         session = request.session
         if not session.get(SESSION_LOCKED):
             idle = now - int(session.get(SESSION_LAST_SEEN, now))
-            if idle > settings.IDLE_TIMEOUT_MINUTES * 60:
+            # Opening the lock page locks the session too: the page's script sends an idle
+            # screen there, and its clock may run a little ahead of this one.
+            if idle > settings.IDLE_TIMEOUT_MINUTES * 60 or view == "accounts:locked":
                 session_lock(request=request)
         if session.get(SESSION_LOCKED):
             return None if view == "accounts:locked" else self._send(request, "accounts:locked")
-        if view == "accounts:locked":
-            return redirect(settings.LOGIN_REDIRECT_URL)
         if now - int(session.get(SESSION_LAST_SEEN, 0)) >= _LAST_SEEN_GRANULARITY:
             session[SESSION_LAST_SEEN] = now
 

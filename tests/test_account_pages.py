@@ -108,6 +108,13 @@ def test_activity_keeps_the_session_unlocked(client: Client, enrolled_user: User
     assert client.get("/").status_code == 200
 
 
+def test_opening_the_lock_page_locks_the_screen(client: Client, enrolled_user: User) -> None:
+    sign_in_fully(client, enrolled_user)
+    assert "Your session is locked" in client.get("/account/locked/").content.decode()
+    assert client.get("/")["Location"] == "/account/locked/"
+    assert last_action() == "session.locked"
+
+
 def test_idle_timeout_is_configurable(client: Client, enrolled_user: User, settings) -> None:
     settings.IDLE_TIMEOUT_MINUTES = 1
     sign_in_fully(client, enrolled_user)
