@@ -341,8 +341,9 @@ def password_change(*, request: HttpRequest, user: User, new_password: str) -> N
         user.set_password(new_password)
         user.password_changed_at = timezone.now()
         user.save(update_fields=["password", "password_changed_at"])
-        update_session_auth_hash(request, user)  # other sessions of this user end
-        _cycle_session(request)
+        old_key = request.session.session_key
+        update_session_auth_hash(request, user)  # a new key for this session; the others end
+        UserSession.objects.filter(session_key=old_key).update(session_key=_session_key(request))
         audit_log(action=AuditAction.PASSWORD_CHANGED, actor=user, target=user, request=request)
 
 

@@ -126,3 +126,27 @@ def test_changes_to_staff_accounts_keep_before_and_after_values(
     assert entry is not None
     assert entry.changes_dict["first_name"] == ["Old", "New"]
     assert "password" not in entry.changes_dict
+
+
+def test_disabling_ends_a_session_that_changed_its_password(client: Client, sysadmin: User) -> None:
+    leaver = UserFactory.create(username="changer", roles=["practitioner"])
+    their_browser = Client()
+    sign_in_fully(their_browser, leaver)
+    new = "A brand new pass 77"
+    their_browser.post(
+        "/account/password/",
+        {"current_password": PASSWORD, "new_password": new, "confirm_password": new},
+    )
+    key = their_browser.session.session_key
+    assert Session.objects.filter(session_key=key).exists()
+    sign_in_fully(client, sysadmin)
+    client.post(
+        "/admin/accounts/user/",
+        {
+            "action": "disable_accounts",
+            "_selected_action": [leaver.pk],
+            "apply": "1",
+            "reason": "Left",
+        },
+    )
+    assert not Session.objects.filter(session_key=key).exists()
