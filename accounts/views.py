@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -140,8 +141,6 @@ def mfa_verify(request: HttpRequest) -> HttpResponse:
         except services.CodeThrottled as exc:
             wait = "a few seconds"
             if exc.until is not None:
-                from django.utils import timezone
-
                 seconds = max(1, int((exc.until - timezone.now()).total_seconds()))
                 wait = f"{seconds} second{'s' if seconds != 1 else ''}"
             form.add_error("code", f"Too many wrong codes. Wait {wait}, then try again")

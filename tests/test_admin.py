@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pytest
 from django.contrib.sessions.models import Session
 from django.test import Client
@@ -10,7 +12,20 @@ from accounts.models import AuditEvent, TOTPDevice, User
 from tests.conftest import sign_in_fully
 from tests.factories import PASSWORD, UserFactory, enrol
 
+if TYPE_CHECKING:
+    from django.test.client import _MonkeyPatchedWSGIResponse
+
 pytestmark = pytest.mark.django_db
+
+
+def admin_action(
+    client: Client, action: str, user: User, reason: str
+) -> _MonkeyPatchedWSGIResponse:
+    """Run a user action in Django admin, past its reason page."""
+    return client.post(
+        "/admin/accounts/user/",
+        {"action": action, "_selected_action": [user.pk], "apply": "1", "reason": reason},
+    )
 
 
 @pytest.fixture
@@ -60,25 +75,11 @@ def test_resetting_a_second_factor_asks_why_ends_sessions_and_is_audited(
     )
     assert "Give the reason" not in form.content.decode()
     assert "reason" in form.content.decode()
-    refused = client.post(
-        "/admin/accounts/user/",
-        {
-            "action": "reset_second_factor",
-            "_selected_action": [victim.pk],
-            "apply": "1",
-            "reason": "",
-        },
-    )
+    refused = admin_action(client, "reset_second_factor", victim, "")
     assert "Give the reason" in refused.content.decode()
     assert TOTPDevice.objects.filter(user=victim).exists()
-    client.post(
-        "/admin/accounts/user/",
-        {
-            "action": "reset_second_factor",
-            "_selected_action": [victim.pk],
-            "apply": "1",
-            "reason": "Phone lost; identity checked by video call",
-        },
+    admin_action(
+        client, "reset_second_factor", victim, "Phone lost; identity checked by video call"
     )
     assert not TOTPDevice.objects.filter(user=victim).exists()
     assert their_browser.get("/")["Location"].startswith("/account/sign-in/")
@@ -98,15 +99,7 @@ def test_disabling_an_account_ends_its_sessions_on_the_server(
     sign_in_fully(their_browser, leaver)
     key = their_browser.session.session_key
     sign_in_fully(client, sysadmin)
-    client.post(
-        "/admin/accounts/user/",
-        {
-            "action": "disable_accounts",
-            "_selected_action": [leaver.pk],
-            "apply": "1",
-            "reason": "Left the service",
-        },
-    )
+    admin_action(client, "disable_accounts", leaver, "Left the service")
     leaver.refresh_from_db()
     assert not leaver.is_active
     assert not Session.objects.filter(session_key=key).exists()
@@ -140,13 +133,5 @@ def test_disabling_ends_a_session_that_changed_its_password(client: Client, sysa
     key = their_browser.session.session_key
     assert Session.objects.filter(session_key=key).exists()
     sign_in_fully(client, sysadmin)
-    client.post(
-        "/admin/accounts/user/",
-        {
-            "action": "disable_accounts",
-            "_selected_action": [leaver.pk],
-            "apply": "1",
-            "reason": "Left",
-        },
-    )
+    admin_action(client, "disable_accounts", leaver, "Left")
     assert not Session.objects.filter(session_key=key).exists()
