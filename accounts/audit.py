@@ -105,6 +105,10 @@ def audit_log(
         object_type, object_id = _label(target), str(target.pk)
     if actor is not None and not actor.is_authenticated:
         actor = None
+    detail = dict(detail or {})
+    if request is not None:
+        # "From where": the address is a column, the browser goes with the detail.
+        detail.setdefault("user_agent", request.META.get("HTTP_USER_AGENT", "")[:200])
     with transaction.atomic():
         head = _locked_head()
         event = AuditEvent(
@@ -116,7 +120,7 @@ def audit_log(
             object_type=object_type,
             object_id=str(object_id),
             reason=reason,
-            detail=dict(detail or {}),
+            detail=detail,
             ip_address=get_client_ip_address(request) if request is not None else None,
             key_id=settings.AUDIT_CURRENT_KEY_ID,
             prev_hash=head.hash,

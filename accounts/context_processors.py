@@ -6,7 +6,7 @@ from django.conf import settings
 from django.http import HttpRequest
 from django.urls import reverse
 
-from accounts.models import User
+from accounts.models import Role, User
 from accounts.selectors import current_policy_id, is_verified
 from accounts.services import SESSION_LOCKED, SESSION_POLICY
 
@@ -29,6 +29,12 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         context["nav_items"] = []
         return context
     items = [("Home", reverse("home"))]
+    if user.has_role(Role.PRACTITIONER):
+        items.append(("My clients", reverse("records:caseload")))
+    if user.has_role(Role.MANAGER):
+        items.append(("Team", reverse("records:team")))
+    if any(user.has_role(r) for r in (Role.PRACTITIONER, Role.MANAGER, Role.ADMIN_STAFF)):
+        items.append(("Find a client", reverse("records:search")))
     items.append(("Your account", reverse("accounts:security")))
     if user.is_staff:
         items.append(("Administration", reverse("admin:index")))

@@ -28,6 +28,12 @@ ROLE_HOMES: tuple[RoleHome, ...] = (
             "Record clients' consent to share, and its withdrawal",
             "Answer requests for information about your clients",
         ),
+        (
+            ("My clients", "records:caseload"),
+            ("Find a client", "records:search"),
+            ("Declare a conflict of interest", "records:declaration_new"),
+            ("Break the glass", "records:break_glass"),
+        ),
     ),
     RoleHome(
         Role.ADMIN_STAFF,
@@ -36,6 +42,10 @@ ROLE_HOMES: tuple[RoleHome, ...] = (
             "Log referrals and appointments",
             "Log incoming requests for information and tell callers they will be called back",
             "Verify callers before anything is disclosed",
+        ),
+        (
+            ("Log a referral", "records:client_new"),
+            ("Find a client", "records:search"),
         ),
     ),
     RoleHome(
@@ -47,6 +57,12 @@ ROLE_HOMES: tuple[RoleHome, ...] = (
             "Approve taking records off site",
             "Decide disclosures within your authority, and review records due for disposal",
         ),
+        (
+            ("Your teams' clients", "records:team"),
+            ("Conflict-of-interest declarations", "records:declarations"),
+            ("Break-the-glass reviews", "records:break_glass_reviews"),
+            ("Log a referral", "records:client_new"),
+        ),
     ),
     RoleHome(
         Role.DATA_TEAM,
@@ -55,6 +71,7 @@ ROLE_HOMES: tuple[RoleHome, ...] = (
             "Monitor access to client records, including break-the-glass use",
             "Review access findings and report them to the IG lead",
         ),
+        (("Break-the-glass reviews", "records:break_glass_reviews"),),
     ),
     RoleHome(
         Role.IG_LEAD,

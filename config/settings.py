@@ -40,6 +40,10 @@ DATA_DIR = Path(env_str("CONFIDE_DATA_DIR", str(BASE_DIR / "data"))).resolve()
 _LOCAL_SECRETS = DATA_DIR / "secrets"
 
 
+def _random_b64() -> str:
+    return base64.b64encode(secrets.token_bytes(32)).decode()
+
+
 def _secret(name: str, generate: Callable[[], str]) -> str:
     value = env_secret(name)
     if value is not None:
@@ -208,6 +212,34 @@ for _pair in _audit_keys:
     AUDIT_HMAC_KEYS[_id] = _value.encode()
 AUDIT_CURRENT_KEY_ID = next(iter(AUDIT_HMAC_KEYS))
 AUDIT_ANCHOR_DIR = Path(env_str("CONFIDE_AUDIT_ANCHOR_DIR", str(DATA_DIR / "audit-anchors")))
+
+# Client records: AES-256 master keys as "id:base64", newest first. They wrap each client's own
+# data key; older ones still unwrap until `manage.py rotate_master_key` has re-wrapped every key.
+_master_keys = env_list("CONFIDE_MASTER_KEYS", []) or [
+    "m1:" + _secret("CONFIDE_MASTER_KEY", _random_b64)
+]
+RECORD_MASTER_KEYS: dict[str, bytes] = {}
+for _pair in _master_keys:
+    _id, _, _value = _pair.partition(":")
+    try:
+        _raw = base64.b64decode(_value, validate=True)
+    except ValueError:
+        _raw = b""
+    if not _id or len(_raw) != 32:
+        raise ImproperlyConfigured(
+            "CONFIDE_MASTER_KEYS entries must be id:key, the key 32 bytes in base64"
+        )
+    RECORD_MASTER_KEYS[_id] = _raw
+RECORD_MASTER_KEY_ID = next(iter(RECORD_MASTER_KEYS))
+# Blind indexes (exact-match search on NHS number, surname + date of birth) and hashed search
+# terms in the audit trail: a keyed hash, so the database alone cannot test guesses.
+BLIND_INDEX_KEY = _secret("CONFIDE_BLIND_INDEX_KEY", _random_b64).encode()
+if len(BLIND_INDEX_KEY) < 32:
+    raise ImproperlyConfigured("CONFIDE_BLIND_INDEX_KEY must be at least 32 characters")
+
+# --- Client records ------------------------------------------------------------------------------
+# How long break-the-glass access lasts before the user must ask again.
+BREAK_GLASS_MINUTES = env_int("CONFIDE_BREAK_GLASS_MINUTES", 240, minimum=5)
 
 # --- Accounts and sign-in -----------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"

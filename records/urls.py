@@ -1,5 +1,47 @@
-from django.urls import URLPattern
+from django.urls import path
+
+from records import views
 
 app_name = "records"
 
-urlpatterns: list[URLPattern] = []
+urlpatterns = [
+    path("", views.caseload, name="caseload"),
+    path("team/", views.team, name="team"),
+    path("search/", views.search, name="search"),
+    path("new/", views.client_new, name="client_new"),
+    path("break-the-glass/", views.break_glass, name="break_glass"),
+    path("break-the-glass/reviews/", views.break_glass_reviews, name="break_glass_reviews"),
+    path(
+        "break-the-glass/<uuid:access_id>/review/",
+        views.break_glass_review,
+        name="break_glass_review",
+    ),
+    path("declarations/", views.declarations, name="declarations"),
+    path("declarations/new/", views.declaration_new, name="declaration_new"),
+    path(
+        "declarations/<uuid:declaration_id>/",
+        views.declaration_decide,
+        name="declaration_decide",
+    ),
+    path("<uuid:client_id>/", views.client_detail, name="client"),
+    path("<uuid:client_id>/details/", views.client_edit, name="client_edit"),
+    path("<uuid:client_id>/status/", views.client_status, name="client_status"),
+    path("<uuid:client_id>/allocation/", views.client_allocation, name="client_allocation"),
+    path(
+        "<uuid:client_id>/allocation/<int:allocation_id>/end/",
+        views.client_deallocate,
+        name="client_deallocate",
+    ),
+    path("<uuid:client_id>/entries/new/", views.entry_new, name="entry_new"),
+    path("<uuid:client_id>/entries/<uuid:entry_id>/", views.entry_detail, name="entry"),
+    path(
+        "<uuid:client_id>/entries/<uuid:entry_id>/history/",
+        views.entry_history,
+        name="entry_history",
+    ),
+    path(
+        "<uuid:client_id>/entries/<uuid:entry_id>/amend/",
+        views.entry_amend,
+        name="entry_amend",
+    ),
+]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import importlib
 import os
 import time
+from collections.abc import Iterator
 
 import pytest
 from django.conf import settings
@@ -35,6 +36,9 @@ def _isolated(settings, tmp_path):
     # Fast hashing in tests; the real hasher is Django's default PBKDF2.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.AUDIT_ANCHOR_DIR = tmp_path / "anchors"
+    from records.policy import forget_cached_permissions
+
+    forget_cached_permissions()  # a transactional test's flush re-creates permissions
     from django.core.cache import cache
 
     cache.clear()
@@ -49,19 +53,40 @@ def _real_services(django_db_setup, django_db_blocker):
 
 
 @pytest.fixture(autouse=True)
-def _reference_data(request: pytest.FixtureRequest) -> None:
+def _reference_data(request: pytest.FixtureRequest) -> Iterator[None]:
     """Transactional tests empty every table when they end, data-migration rows included (roles,
-    the first policy, the chain head). Put them back, with the migration's own idempotent code."""
+    the first policy, the chain head). Put them back, with the migration's own idempotent code.
+
+    That flush truncates every table, and PostgreSQL refuses TRUNCATE on the audit trail by
+    trigger. The test role is a superuser, so the session skips triggers for the flush (as a
+    restore from backup would), and every test that uses the database switches them back on."""
     marker = request.node.get_closest_marker("django_db")
-    if marker is None or not marker.kwargs.get("transaction"):
+    names = set(request.fixturenames)
+    transactional = "transactional_db" in names or (
+        marker is not None and marker.kwargs.get("transaction")
+    )
+    if not transactional and marker is None and "db" not in names:
+        yield
         return
-    request.getfixturevalue("transactional_db")
+    request.getfixturevalue("transactional_db" if transactional else "db")
+    _set_triggers(on=True)
+    if not transactional:
+        yield
+        return
     from django.apps import apps as django_apps
 
     migration = importlib.import_module(
         "accounts.migrations.0002_roles_audit_protection_first_policy"
     )
     migration.create_roles_head_policy(django_apps, None)
+    yield
+    _set_triggers(on=False)
+
+
+def _set_triggers(*, on: bool) -> None:
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"SET session_replication_role = {'origin' if on else 'replica'}")
 
 
 @pytest.fixture

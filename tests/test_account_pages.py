@@ -44,7 +44,7 @@ def test_policy_must_be_acknowledged_before_first_use(client: Client, enrolled_u
     assert ack.policy.version == "1"
     assert client.get("/account/security/").status_code == 200
     event = AuditEvent.objects.get(action="policy.acknowledged")
-    assert event.detail == {"version": "1"}
+    assert event.detail["version"] == "1"
     assert event.actor == enrolled_user
 
 

@@ -300,7 +300,13 @@ def test_env_example_configures_production_against_the_compose_services():
     database = _active_env(".env.postgres.example")
 
     assert app["CONFIDE_ENVIRONMENT"] == "production"
-    for required in ("DJANGO_SECRET_KEY", "DJANGO_ALLOWED_HOSTS", "CONFIDE_FIELD_KEY"):
+    for required in (
+        "DJANGO_SECRET_KEY",
+        "DJANGO_ALLOWED_HOSTS",
+        "CONFIDE_FIELD_KEY",
+        "CONFIDE_MASTER_KEY",
+        "CONFIDE_BLIND_INDEX_KEY",
+    ):
         assert app[required], required
     assert app["CONFIDE_AUDIT_KEY"]
     assert app["CONFIDE_BEHIND_TLS_PROXY"] == "true"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import os
 import subprocess
 import sys
@@ -40,6 +41,8 @@ PRODUCTION = {
     "DJANGO_ALLOWED_HOSTS": "confide.example.org",
     "CONFIDE_FIELD_KEY": Fernet.generate_key().decode(),
     "CONFIDE_AUDIT_KEY": "a" * 44,
+    "CONFIDE_MASTER_KEY": base64.b64encode(b"m" * 32).decode(),
+    "CONFIDE_BLIND_INDEX_KEY": "b" * 44,
     "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/test",
     "REDIS_URL": "redis://127.0.0.1:6379/0",
 }

@@ -146,7 +146,7 @@ def test_backup_code_signs_in_once(client: Client, enrolled_user: User) -> None:
     client.post("/account/sign-in/", {"username": "pat", "password": PASSWORD})
     assert client.post("/account/two-factor/", {"code": codes[0].upper()}).status_code == 302
     event = AuditEvent.objects.get(action="mfa.backup_code_used")
-    assert event.detail == {"codes_left": 9}
+    assert event.detail["codes_left"] == 9
 
     again = Client()
     again.post("/account/sign-in/", {"username": "pat", "password": PASSWORD})

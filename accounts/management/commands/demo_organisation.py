@@ -13,7 +13,8 @@ from django.db import transaction
 from accounts.audit import audit_log
 from accounts.models import Role, Team, TOTPDevice, User
 from accounts.services import backup_codes_replace
-from records.models import Client, ClientStatus
+from records import services as records
+from records.models import Client, ClientStatus, EntryKind
 
 DEMO_PASSWORD = "Demo passphrase for Confide 2026"  # noqa: S105 - demo only; refused in production
 
@@ -26,6 +27,7 @@ PEOPLE: list[tuple[str, str, str, list[Role], int, bool]] = [
     # username, first name, last name, roles, team index, system administrator
     ("practitioner", "Priya", "Practitioner", [Role.PRACTITIONER], 0, False),
     ("admin.staff", "Adam", "Administrator", [Role.ADMIN_STAFF], 0, False),
+    ("colleague", "Chris", "Colleague", [Role.PRACTITIONER], 1, False),
     ("manager", "Morgan", "Manager", [Role.MANAGER], 0, False),
     ("data.team", "Dana", "Analyst", [Role.DATA_TEAM], 0, False),
     ("ig.lead", "Isla", "Governance", [Role.IG_LEAD], 0, False),
@@ -34,6 +36,17 @@ PEOPLE: list[tuple[str, str, str, list[Role], int, bool]] = [
 ]
 
 DEMO_BACKUP_CODES = 5
+
+# Invented people. The NHS numbers are in the 999 range, which is never issued to patients.
+CLIENTS: list[tuple[str, str, str, str, int, ClientStatus]] = [
+    # given name, family name, date of birth, NHS number, team index, status
+    ("Avery", "Synthetic", "1984-03-02", "999 000 0018", 0, ClientStatus.ACTIVE),
+    ("Blake", "Example", "1991-11-23", "999 000 0026", 0, ClientStatus.ACTIVE),
+    ("Casey", "Fictional", "1975-07-14", "", 0, ClientStatus.REFERRED),
+    ("Devon", "Madeup", "2001-05-30", "999 000 0034", 0, ClientStatus.CLOSED),
+    ("Emery", "Placeholder", "1968-01-09", "999 000 0042", 1, ClientStatus.ACTIVE),
+    ("Finley", "Invented", "1999-09-19", "", 1, ClientStatus.REFERRED),
+]
 
 
 class Command(BaseCommand):
@@ -50,21 +63,7 @@ class Command(BaseCommand):
                 for name, service in TEAMS
             ]
             rows = [self._person(teams, *person) for person in PEOPLE]
-            practitioner = User.objects.get(username="practitioner")
-            for number in range(1, 7):
-                client, _ = Client.objects.get_or_create(
-                    reference=f"DEMO-{number:04d}",
-                    defaults={
-                        "team": teams[0] if number <= 4 else teams[1],
-                        "status": [ClientStatus.REFERRED, ClientStatus.ACTIVE, ClientStatus.CLOSED][
-                            number % 3
-                        ],
-                        "referred_on": datetime.date(2026, 1, 1)
-                        + datetime.timedelta(days=17 * number),
-                    },
-                )
-                if number <= 3:
-                    client.allocated_workers.add(practitioner)
+            self._clients(teams)
             audit_log(action="demo.created", actor=None, detail={"users": len(rows), "clients": 6})
 
         self.stdout.write(self.style.SUCCESS("Demo organisation ready."))
@@ -78,6 +77,59 @@ class Command(BaseCommand):
             self.stdout.write(self.style.MIGRATE_HEADING(f"{username}  ({roles})"))
             self.stdout.write(f"  otpauth URI:  {uri}")
             self.stdout.write(f"  backup codes: {' '.join(codes)}")
+
+    def _clients(self, teams: list[Team]) -> None:
+        """Referrals logged by the admin team, three allocated to the practitioner, a note each."""
+        admin = {
+            0: User.objects.get(username="admin.staff"),
+            1: User.objects.get(username="colleague"),
+        }
+        manager = User.objects.get(username="manager")
+        manager.teams.add(*teams)  # the service manager runs both teams
+        practitioner = User.objects.get(username="practitioner")
+        for number, (given, family, born, nhs, team, status) in enumerate(CLIENTS, start=1):
+            reference = f"DEMO-{number:04d}"
+            if Client.objects.filter(reference=reference).exists():
+                continue
+            client = records.client_create(
+                actor=admin[team],
+                team=teams[team],
+                reference=reference,
+                details=records.ClientDetails(
+                    given_name=given,
+                    family_name=family,
+                    date_of_birth=datetime.date.fromisoformat(born),
+                    nhs_number=nhs,
+                    address=f"{number} Demo Street\nExampletown\nZZ99 9ZZ",
+                    phone=f"01632 960{number:03d}",
+                    referred_on=datetime.date(2026, 1, 1) + datetime.timedelta(days=17 * number),
+                    referrer_name="Dr Demo Referrer",
+                    referrer_organisation="Example Medical Practice",
+                    referrer_contact="01632 960999",
+                    referral_reason="Low mood and anxiety; self-referral supported by the GP.",
+                ),
+            )
+            if status != ClientStatus.REFERRED:
+                records.client_set_status(
+                    actor=manager,
+                    client=client,
+                    status=ClientStatus.ACTIVE,
+                )
+            if team == 0 and number <= 3:
+                records.client_allocate(actor=manager, client=client, worker=practitioner)
+                records.entry_create(
+                    actor=practitioner,
+                    client=client,
+                    kind=EntryKind.CONTACT_NOTE,
+                    content=records.EntryContent(
+                        occurred_on=datetime.date(2026, 2, 1) + datetime.timedelta(days=number),
+                        title="Initial assessment",
+                        body="Met for the initial assessment. Agreed goals and six sessions.",
+                        special_categories=["health"],
+                    ),
+                )
+            if status == ClientStatus.CLOSED:
+                records.client_set_status(actor=manager, client=client, status=ClientStatus.CLOSED)
 
     def _person(
         self,

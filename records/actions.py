@@ -1,0 +1,29 @@
+"""Audit action codes for client records. Events about a record name the client as their target
+and say in ``detail`` which entries, versions or fields were shown or changed."""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class RecordAction(models.TextChoices):
+    CLIENT_VIEWED = "client.viewed", "Client record viewed"
+    CLIENT_ACCESS_DENIED = "client.access_denied", "Client record refused"
+    CLIENT_CREATED = "client.created", "Client record created (referral logged)"
+    CLIENT_UPDATED = "client.updated", "Client's administrative details changed"
+    CLIENT_ALLOCATED = "client.allocated", "Worker allocated"
+    CLIENT_DEALLOCATED = "client.deallocated", "Worker's allocation ended"
+    CLIENT_KEY_DESTROYED = "client.key_destroyed", "Client's data key destroyed"
+    LIST_VIEWED = "clients.list_viewed", "List of clients shown"
+    SEARCHED = "clients.searched", "Clients searched"
+    ENTRY_VIEWED = "entry.viewed", "Entry viewed"
+    ENTRY_HISTORY_VIEWED = "entry.history_viewed", "Entry's version history viewed"
+    ENTRY_CREATED = "entry.created", "Entry added"
+    ENTRY_AMENDED = "entry.amended", "Entry amended (new version)"
+    BREAK_GLASS_GRANTED = "break_glass.granted", "Break-the-glass access granted"
+    BREAK_GLASS_REFUSED = "break_glass.refused", "Break-the-glass access refused"
+    BREAK_GLASS_REVIEWED = "break_glass.reviewed", "Break-the-glass access reviewed"
+    CONFLICT_DECLARED = "conflict.declared", "Conflict of interest declared"
+    DECLARATION_VIEWED = "conflict.viewed", "Conflict-of-interest declaration viewed"
+    CONFLICT_DECIDED = "conflict.decided", "Conflict-of-interest declaration decided"
+    MASTER_KEY_ROTATED = "keys.master_rotated", "Client data keys re-wrapped"

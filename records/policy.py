@@ -1,0 +1,266 @@
+"""Need-to-know access to client records, decided in one place.
+
+Every "may this user see or do this to this client?" question is answered here, and this is
+the only module that talks to django-guardian. Access comes from:
+
+- **allocation**: a guardian grant (``records.work_on_client``) in the client's own permission
+  table, given and taken away with the allocation;
+- **team**: membership of the team that holds the record, with a role whose duty needs it:
+  practitioners read and write their team's records (they cover for each other), managers also
+  manage them, administration staff see only the administrative part (identifiers, referral,
+  appointments), never entries;
+- **break the glass**: a guardian grant (``records.break_glass_client``) that holds only while
+  its :class:`~records.models.BreakGlassAccess` is live; read-only, and reviewed afterwards.
+
+A conflict-of-interest declaration linked to the client and not decided "allowed" denies the
+person the record whatever else would grant it, break-the-glass included: deny wins. So does a
+destroyed data key: a disposed record opens for nobody.
+
+Lists never check rows one by one: :func:`visible_clients` filters with indexed semi-joins on
+the grant table, the team and the declarations, so a list costs the same queries at any length.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import cache
+
+from django.conf import settings
+from django.contrib.auth.models import Permission
+from django.db import models
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
+from guardian.shortcuts import assign_perm, remove_perm
+
+from accounts.models import Role, User
+from records.models import (
+    BreakGlassAccess,
+    Client,
+    ClientUserObjectPermission,
+    ConflictDeclaration,
+)
+
+WORK_ON = "work_on_client"
+BREAK_GLASS = "break_glass_client"
+
+# Declarations that block: restricted, or linked to the record and not yet decided.
+BLOCKING = (ConflictDeclaration.Decision.PENDING, ConflictDeclaration.Decision.RESTRICTED)
+
+
+class Reason(models.TextChoices):
+    """Why access was allowed or refused; written into every access audit event."""
+
+    ALLOCATION = "allocation", "Allocated worker"
+    TEAM = "team", "Member of the team that holds the record"
+    TEAM_MANAGER = "team_manager", "Manager of the team that holds the record"
+    ADMIN_DUTY = "admin_duty", "Administration duty (administrative part only)"
+    BREAK_GLASS = "break_glass", "Break the glass"
+    CONFLICT = "conflict", "Refused: conflict-of-interest restriction"
+    DISPOSED = "disposed", "Refused: record disposed of"
+    NO_GRANT = "no_grant", "Refused: no grant"
+
+
+@dataclass(frozen=True)
+class Access:
+    """What one user may do with one client's record, and why."""
+
+    reason: Reason
+    admin_part: bool = False  # identifiers, referral, appointments, status
+    clinical: bool = False  # entries and their history
+    write: bool = False  # add and amend entries
+    administer: bool = False  # edit the administrative part
+    manage: bool = False  # allocate, decide declarations, see who accessed the record
+    # When set, the break-the-glass grant that this access rests on, until when.
+    expires_at: datetime | None = None
+
+    @property
+    def allowed(self) -> bool:
+        return self.admin_part
+
+    @property
+    def denied_by_conflict(self) -> bool:
+        return self.reason == Reason.CONFLICT
+
+
+NO_ACCESS = Access(reason=Reason.NO_GRANT)
+
+
+@cache
+def _permission_id(codename: str) -> int:
+    return Permission.objects.get(content_type__app_label="records", codename=codename).pk
+
+
+def forget_cached_permissions() -> None:
+    """Test flushes re-create permissions with new ids."""
+    _permission_id.cache_clear()
+
+
+def _team_ids(user: User) -> list[int]:
+    cached: list[int] | None = getattr(user, "_confide_team_ids", None)
+    if cached is None:
+        cached = list(user.teams.values_list("pk", flat=True))
+        user._confide_team_ids = cached  # type: ignore[attr-defined]
+    return cached
+
+
+def _roles(user: User) -> frozenset[str]:
+    return frozenset(user.role_names)
+
+
+def _blocked(user: User) -> QuerySet[ConflictDeclaration]:
+    return ConflictDeclaration.objects.filter(staff=user, decision__in=BLOCKING)
+
+
+def decide(user: User, client: Client) -> Access:
+    """The one answer to "what may ``user`` do with ``client``'s record, and why?"."""
+    if not user.is_active or not user.is_authenticated:
+        return NO_ACCESS
+    if client.is_disposed:
+        return Access(reason=Reason.DISPOSED)
+    if _blocked(user).filter(client=client).exists():
+        return Access(reason=Reason.CONFLICT)
+    codenames = set(
+        ClientUserObjectPermission.objects.filter(user=user, content_object=client).values_list(
+            "permission__codename", flat=True
+        )
+    )
+    roles = _roles(user)
+    in_team = client.team_id in _team_ids(user)
+    if in_team and Role.MANAGER in roles:
+        return Access(
+            reason=Reason.TEAM_MANAGER,
+            admin_part=True,
+            clinical=True,
+            write=True,
+            administer=True,
+            manage=True,
+        )
+    if WORK_ON in codenames:
+        return Access(
+            reason=Reason.ALLOCATION,
+            admin_part=True,
+            clinical=True,
+            write=True,
+            administer=in_team and Role.ADMIN_STAFF in roles,
+        )
+    if in_team and Role.PRACTITIONER in roles:
+        return Access(
+            reason=Reason.TEAM,
+            admin_part=True,
+            clinical=True,
+            write=True,
+            administer=Role.ADMIN_STAFF in roles,
+        )
+    if in_team and Role.ADMIN_STAFF in roles:
+        return Access(reason=Reason.ADMIN_DUTY, admin_part=True, administer=True)
+    if BREAK_GLASS in codenames:
+        live = live_break_glass(user, client)
+        if live is not None:
+            return Access(
+                reason=Reason.BREAK_GLASS,
+                admin_part=True,
+                clinical=True,
+                expires_at=live.expires_at,
+            )
+    return NO_ACCESS
+
+
+def live_break_glass(user: User, client: Client) -> BreakGlassAccess | None:
+    return (
+        BreakGlassAccess.objects.filter(user=user, client=client, expires_at__gt=timezone.now())
+        .order_by("-expires_at")
+        .first()
+    )
+
+
+# --- Lists ----------------------------------------------------------------------------------
+
+
+def _grant(user: User, codename: str) -> Exists:
+    return Exists(
+        ClientUserObjectPermission.objects.filter(
+            user=user, permission_id=_permission_id(codename), content_object=OuterRef("pk")
+        )
+    )
+
+
+def _not_blocked(user: User) -> Q:
+    return ~Q(Exists(_blocked(user).filter(client=OuterRef("pk"))))
+
+
+def visible_clients(user: User) -> QuerySet[Client]:
+    """Every record the user may open (at least its administrative part), in one query."""
+    if not user.is_active:
+        return Client.objects.none()
+    live_glass = _grant(user, BREAK_GLASS) & Exists(
+        BreakGlassAccess.objects.filter(
+            user=user, client=OuterRef("pk"), expires_at__gt=timezone.now()
+        )
+    )
+    reach = Q(_grant(user, WORK_ON)) | Q(live_glass)
+    if _roles(user) & {Role.PRACTITIONER, Role.MANAGER, Role.ADMIN_STAFF}:
+        reach |= Q(team_id__in=_team_ids(user))
+    return Client.objects.filter(reach, _not_blocked(user), data_key_destroyed_at__isnull=True)
+
+
+def caseload(user: User) -> QuerySet[Client]:
+    """The clients allocated to the user: "my clients"."""
+    return Client.objects.filter(
+        _grant(user, WORK_ON), _not_blocked(user), data_key_destroyed_at__isnull=True
+    )
+
+
+def managed_teams(user: User) -> list[int]:
+    return _team_ids(user) if user.has_role(Role.MANAGER) else []
+
+
+def team_clients(user: User) -> QuerySet[Client]:
+    """The records of the teams the user manages."""
+    return Client.objects.filter(
+        _not_blocked(user), team_id__in=managed_teams(user), data_key_destroyed_at__isnull=True
+    )
+
+
+def may_break_glass(user: User, client: Client) -> bool:
+    """Anyone signed in may ask, with a reason, unless a declaration bars them (deny wins)."""
+    return (
+        user.is_active
+        and not client.is_disposed
+        and not _blocked(user).filter(client=client).exists()
+    )
+
+
+def may_manage_team(user: User, team_id: int) -> bool:
+    return user.has_role(Role.MANAGER) and team_id in _team_ids(user)
+
+
+# --- Grants (the only writes to guardian's tables) -----------------------------------------
+
+
+def grant_allocation(*, worker: User, client: Client) -> None:
+    assign_perm(f"records.{WORK_ON}", worker, client)
+
+
+def revoke_allocation(*, worker: User, client: Client) -> None:
+    remove_perm(f"records.{WORK_ON}", worker, client)
+
+
+def grant_break_glass(*, user: User, client: Client) -> None:
+    assign_perm(f"records.{BREAK_GLASS}", user, client)
+
+
+def revoke_expired_break_glass() -> int:
+    """Remove break-the-glass grants with no live access behind them; returns how many."""
+    live = BreakGlassAccess.objects.filter(
+        user=OuterRef("user"), client=OuterRef("content_object"), expires_at__gt=timezone.now()
+    )
+    stale = ClientUserObjectPermission.objects.filter(
+        permission_id=_permission_id(BREAK_GLASS)
+    ).exclude(Exists(live))
+    count, _ = stale.delete()
+    return count
+
+
+def break_glass_duration() -> timedelta:
+    return timedelta(minutes=settings.BREAK_GLASS_MINUTES)

@@ -1,0 +1,169 @@
+"""Reads of client records: fetch-and-authorise for views, and the lists and search.
+
+``get_client_for_user`` and ``get_entry_for_user`` fetch and authorise together: someone who may
+not know the record exists gets the same 404 whether it exists or not, and the refusal is
+audited; someone who may see the record but not do this gets a 403.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from typing import Literal
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Prefetch, QuerySet
+from django.http import Http404, HttpRequest
+
+from accounts.audit import audit_log
+from accounts.models import AuditOutcome, User
+from records import crypto, policy
+from records.actions import RecordAction
+from records.models import Allocation, Client, Entry, EntryVersion
+from records.services import format_nhs_number, name_dob_index, nhs_number_index
+
+Need = Literal["admin_part", "clinical", "write", "administer", "manage"]
+
+
+def _user(request: HttpRequest) -> User:
+    user = request.user
+    assert isinstance(user, User)
+    return user
+
+
+def _refuse(
+    request: HttpRequest,
+    *,
+    client: Client | None,
+    requested: str,
+    need: Need,
+    access: policy.Access,
+) -> None:
+    audit_log(
+        action=RecordAction.CLIENT_ACCESS_DENIED,
+        actor=_user(request),
+        outcome=AuditOutcome.DENIED,
+        target=client,
+        object_type="records.client",
+        reason=access.reason,
+        detail={
+            "requested": requested,
+            "need": need,
+            "path": request.resolver_match.view_name if request.resolver_match else "",
+        },
+        request=request,
+    )
+
+
+def with_allocations(queryset: QuerySet[Client]) -> QuerySet[Client]:
+    return queryset.select_related("team").prefetch_related(
+        Prefetch(
+            "allocations",
+            queryset=Allocation.objects.filter(ended_at=None).select_related("worker"),
+            to_attr="current_allocations",
+        )
+    )
+
+
+def get_client_for_user(
+    request: HttpRequest, client_id: uuid.UUID, *, need: Need = "admin_part"
+) -> tuple[Client, policy.Access]:
+    user = _user(request)
+    client = with_allocations(Client.objects.filter(uuid=client_id)).first()
+    access = policy.decide(user, client) if client is not None else policy.NO_ACCESS
+    if client is None or not access.allowed:
+        _refuse(request, client=client, requested=str(client_id), need=need, access=access)
+        raise Http404("No client record found")
+    if not getattr(access, need):
+        _refuse(request, client=client, requested=str(client_id), need=need, access=access)
+        raise PermissionDenied("You cannot do this with this record")
+    return client, access
+
+
+def get_entry_for_user(
+    request: HttpRequest, client_id: uuid.UUID, entry_id: uuid.UUID, *, need: Need = "clinical"
+) -> tuple[Entry, policy.Access]:
+    client, access = get_client_for_user(request, client_id, need=need)
+    entry = (
+        client.entries.select_related("current_version__author", "created_by")
+        .filter(uuid=entry_id)
+        .first()
+    )
+    if entry is None:
+        raise Http404("No such entry")
+    _attach(entry)
+    return entry, access
+
+
+def _attach(entry: Entry) -> None:
+    """Let the current version reach its client's key without another query."""
+    if entry.current_version is not None:
+        entry.current_version.entry = entry
+
+
+def client_entries(client: Client) -> list[Entry]:
+    entries = list(client.entries.select_related("current_version__author", "created_by"))
+    for entry in entries:
+        _attach(entry)
+    return entries
+
+
+def entry_versions(entry: Entry) -> list[EntryVersion]:
+    versions = list(entry.versions.select_related("author").order_by("-number"))
+    for version in versions:
+        version.entry = entry
+    return versions
+
+
+def audit_list(
+    request: HttpRequest,
+    *,
+    name: str,
+    clients: Iterable[Client],
+    detail: dict[str, object] | None = None,
+) -> None:
+    """Record which records a list page showed."""
+    shown = [client.pk for client in clients]
+    audit_log(
+        action=RecordAction.LIST_VIEWED,
+        actor=_user(request),
+        object_type="records.client_list",
+        object_id=name,
+        detail={"shown": shown, "count": len(shown), **(detail or {})},
+        request=request,
+    )
+
+
+def search(
+    user: User,
+    *,
+    reference: str = "",
+    nhs_number: str = "",
+    family_name: str = "",
+    date_of_birth: object = None,
+    within: QuerySet[Client] | None = None,
+) -> QuerySet[Client]:
+    """Exact-match search over the records the user may open (or ``within``): by case reference,
+    NHS number or family name with date of birth, the latter two through their blind indexes."""
+    queryset = within if within is not None else policy.visible_clients(user)
+    if reference:
+        queryset = queryset.filter(reference__iexact=reference.strip())
+    if nhs_number:
+        queryset = queryset.filter(nhs_number_index=nhs_number_index(nhs_number) or "-")
+    if family_name:
+        from datetime import date
+
+        assert isinstance(date_of_birth, date)
+        queryset = queryset.filter(name_dob_index=name_dob_index(family_name, date_of_birth) or "-")
+    return queryset
+
+
+def hashed_terms(**terms: object) -> dict[str, str]:
+    """Search terms for the audit trail: identifying ones as keyed hashes, never in clear."""
+    hashed: dict[str, str] = {}
+    for name, value in terms.items():
+        if value in (None, ""):
+            continue
+        text = format_nhs_number(str(value)) if name == "nhs_number" else str(value)
+        hashed[name] = crypto.blind_index("audit-search", text.strip().casefold())[:16]
+    return hashed

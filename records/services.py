@@ -1,0 +1,611 @@
+"""Writes to client records. Each service checks access again through :mod:`records.policy`
+(tasks, admin and commands call them too), runs in one transaction and writes its audit event
+in that transaction, naming the client and never its personal data."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import date
+
+from django.db import transaction
+from django.http import HttpRequest
+from django.utils import timezone
+
+from accounts.audit import audit_log
+from accounts.models import AuditOutcome, Role, Team, User
+from records import crypto, policy
+from records.actions import RecordAction
+from records.models import (
+    Allocation,
+    BreakGlassAccess,
+    Client,
+    ClientStatus,
+    ConflictDeclaration,
+    Entry,
+    EntryVersion,
+)
+
+
+class RecordError(Exception):
+    """A refused change; the message is fit to show the user."""
+
+
+class NotPermitted(RecordError):
+    pass
+
+
+class InvalidNHSNumber(RecordError):
+    pass
+
+
+# --- Identifiers ----------------------------------------------------------------------------
+
+
+def nhs_number_is_valid(value: str) -> bool:
+    """The NHS number's modulus-11 check digit."""
+    digits = crypto.normalise_nhs_number(value)
+    if len(digits) != 10 or len(set(digits)) == 1:
+        return False
+    total = sum(int(d) * w for d, w in zip(digits[:9], range(10, 1, -1), strict=True))
+    check = 11 - total % 11
+    if check == 11:
+        check = 0
+    return check != 10 and check == int(digits[9])
+
+
+def format_nhs_number(value: str) -> str:
+    digits = crypto.normalise_nhs_number(value)
+    return f"{digits[:3]} {digits[3:6]} {digits[6:]}" if len(digits) == 10 else value
+
+
+def nhs_number_index(value: str) -> str:
+    digits = crypto.normalise_nhs_number(value)
+    return crypto.blind_index("nhs_number", digits) if digits else ""
+
+
+def name_dob_index(family_name: str, date_of_birth: date | None) -> str:
+    surname = crypto.normalise_name(family_name)
+    if not surname or date_of_birth is None:
+        return ""
+    return crypto.blind_index("surname_dob", f"{surname}|{date_of_birth.isoformat()}")
+
+
+def _new_reference() -> str:
+    alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+    while True:
+        reference = "C-" + "".join(secrets.choice(alphabet) for _ in range(7))
+        if not Client.objects.filter(reference=reference).exists():
+            return reference
+
+
+@dataclass
+class ClientDetails:
+    """The administrative part of a record, as a form gives it."""
+
+    given_name: str
+    family_name: str
+    date_of_birth: date | None
+    nhs_number: str = ""
+    address: str = ""
+    phone: str = ""
+    email: str = ""
+    referred_on: date | None = None
+    referrer_name: str = ""
+    referrer_organisation: str = ""
+    referrer_contact: str = ""
+    referral_reason: str = ""
+    first_appointment_on: date | None = None
+    first_appointment_attended: bool | None = None
+    deceased: bool = False
+    deceased_on: date | None = None
+    restricted: bool = False
+    restricted_reason: str = ""
+
+
+SEALED_DETAILS = (
+    "given_name",
+    "family_name",
+    "nhs_number",
+    "address",
+    "phone",
+    "email",
+    "referrer_name",
+    "referrer_organisation",
+    "referrer_contact",
+    "referral_reason",
+    "restricted_reason",
+)
+PLAIN_DETAILS = (
+    "first_appointment_on",
+    "first_appointment_attended",
+    "deceased",
+    "deceased_on",
+    "restricted",
+)
+
+
+def _apply_details(client: Client, details: ClientDetails) -> list[str]:
+    """Set the details on the record; returns the names of the fields that changed."""
+    if details.nhs_number and not nhs_number_is_valid(details.nhs_number):
+        raise InvalidNHSNumber("That is not a valid NHS number: check the 10 digits")
+    if details.restricted and not details.restricted_reason.strip():
+        raise RecordError("Give the reason the record is restricted")
+    changed: list[str] = []
+    nhs = format_nhs_number(details.nhs_number) if details.nhs_number else ""
+    values: dict[str, object] = {
+        name: getattr(details, name).strip() for name in SEALED_DETAILS if name != "nhs_number"
+    }
+    values["nhs_number"] = nhs
+    for name, value in values.items():
+        if getattr(client, name) != value:
+            setattr(client, name, value)
+            changed.append(name)
+    dob_text = details.date_of_birth.isoformat() if details.date_of_birth else ""
+    if client.date_of_birth_text != dob_text:
+        client.date_of_birth_text = dob_text
+        changed.append("date_of_birth")
+    for name in PLAIN_DETAILS:
+        if getattr(client, name) != getattr(details, name):
+            setattr(client, name, getattr(details, name))
+            changed.append(name)
+    if details.referred_on is not None and client.referred_on != details.referred_on:
+        client.referred_on = details.referred_on
+        changed.append("referred_on")
+    client.nhs_number_index = nhs_number_index(nhs)
+    client.name_dob_index = name_dob_index(client.family_name, details.date_of_birth)
+    return changed
+
+
+CREATING_ROLES = (Role.ADMIN_STAFF, Role.MANAGER, Role.PRACTITIONER)
+
+
+def client_create(
+    *,
+    actor: User,
+    team: Team,
+    details: ClientDetails,
+    request: HttpRequest | None = None,
+    reference: str | None = None,
+) -> Client:
+    """Log a referral: a new client record in ``team``, status "referred". The case reference
+    is generated unless given (imports and the demo keep their own)."""
+    if (
+        not any(actor.has_role(role) for role in CREATING_ROLES)
+        or not actor.teams.filter(pk=team.pk).exists()
+    ):
+        raise NotPermitted("You can log referrals only for your own teams")
+    with transaction.atomic():
+        client = Client(team=team, reference=reference or _new_reference())
+        changed = _apply_details(client, details)
+        client.save()
+        audit_log(
+            action=RecordAction.CLIENT_CREATED,
+            actor=actor,
+            target=client,
+            reason=policy.decide(actor, client).reason,
+            detail={"fields": changed, "team": team.pk},
+            request=request,
+        )
+    return client
+
+
+def client_update(
+    *, actor: User, client: Client, details: ClientDetails, request: HttpRequest | None = None
+) -> list[str]:
+    """Change the administrative part of a record; returns the fields that changed."""
+    access = policy.decide(actor, client)
+    if not access.administer:
+        raise NotPermitted("You cannot change this record's details")
+    with transaction.atomic():
+        changed = _apply_details(client, details)
+        if changed:
+            client.save()
+            audit_log(
+                action=RecordAction.CLIENT_UPDATED,
+                actor=actor,
+                target=client,
+                reason=access.reason,
+                detail={"fields": changed},
+                request=request,
+            )
+    return changed
+
+
+ALLOWED_STATUS_CHANGES = {
+    ClientStatus.REFERRED: {ClientStatus.ACTIVE, ClientStatus.CLOSED},
+    ClientStatus.ACTIVE: {ClientStatus.CLOSED},
+    ClientStatus.CLOSED: {ClientStatus.ACTIVE},
+}
+
+
+def client_set_status(
+    *,
+    actor: User,
+    client: Client,
+    status: ClientStatus,
+    on: date | None = None,
+    request: HttpRequest | None = None,
+) -> None:
+    """Move a record referred → active → closed (or reopen a closed one)."""
+    access = policy.decide(actor, client)
+    if not access.administer:
+        raise NotPermitted("You cannot change this record's status")
+    current = ClientStatus(client.status)
+    if status not in ALLOWED_STATUS_CHANGES[current]:
+        raise RecordError(f"A {current.label.lower()} record cannot become {status.label.lower()}")
+    with transaction.atomic():
+        client.status = status
+        client.closed_on = (on or timezone.localdate()) if status == ClientStatus.CLOSED else None
+        client.save(update_fields=["status", "closed_on"])
+        audit_log(
+            action=RecordAction.CLIENT_UPDATED,
+            actor=actor,
+            target=client,
+            reason=access.reason,
+            detail={"fields": ["status"], "from": current, "to": status},
+            request=request,
+        )
+
+
+# --- Allocation -----------------------------------------------------------------------------
+
+
+def client_allocate(
+    *, actor: User, client: Client, worker: User, request: HttpRequest | None = None
+) -> Allocation:
+    """Allocate a worker to the case: a manager of the record's team does this."""
+    access = policy.decide(actor, client)
+    if not access.manage:
+        raise NotPermitted("Only a manager of the record's team can allocate it")
+    if not worker.is_active or not worker.has_role(Role.PRACTITIONER):
+        raise RecordError("Allocate the case to an active practitioner")
+    if policy.decide(worker, client).denied_by_conflict:
+        raise RecordError("That worker has a conflict of interest with this client")
+    with transaction.atomic():
+        if Allocation.objects.filter(client=client, worker=worker, ended_at=None).exists():
+            raise RecordError("That worker is already allocated to this case")
+        allocation = Allocation.objects.create(client=client, worker=worker, allocated_by=actor)
+        policy.grant_allocation(worker=worker, client=client)
+        audit_log(
+            action=RecordAction.CLIENT_ALLOCATED,
+            actor=actor,
+            target=client,
+            reason=access.reason,
+            detail={"worker": worker.pk, "allocation": allocation.pk},
+            request=request,
+        )
+    return allocation
+
+
+def client_deallocate(
+    *, actor: User, allocation: Allocation, request: HttpRequest | None = None
+) -> None:
+    client = allocation.client
+    access = policy.decide(actor, client)
+    if not access.manage:
+        raise NotPermitted("Only a manager of the record's team can change its allocation")
+    with transaction.atomic():
+        updated = Allocation.objects.filter(pk=allocation.pk, ended_at=None).update(
+            ended_at=timezone.now(), ended_by=actor
+        )
+        if not updated:
+            raise RecordError("That allocation has already ended")
+        policy.revoke_allocation(worker=allocation.worker, client=client)
+        audit_log(
+            action=RecordAction.CLIENT_DEALLOCATED,
+            actor=actor,
+            target=client,
+            reason=access.reason,
+            detail={"worker": allocation.worker_id, "allocation": allocation.pk},
+            request=request,
+        )
+
+
+# --- Entries --------------------------------------------------------------------------------
+
+
+@dataclass
+class EntryContent:
+    occurred_on: date
+    title: str
+    body: str
+    special_categories: list[str]
+    third_party: bool = False
+    third_party_source: str = ""
+    withhold_from_sar: bool = False
+    withhold_reason: str = ""
+
+
+def _check_content(content: EntryContent) -> None:
+    if not content.title.strip() or not content.body.strip():
+        raise RecordError("An entry needs a title and its text")
+    if content.occurred_on > timezone.localdate():
+        raise RecordError("The date cannot be in the future")
+    if content.third_party and not content.third_party_source.strip():
+        raise RecordError("Say who gave the third-party information, and where")
+    if content.withhold_from_sar and not content.withhold_reason.strip():
+        raise RecordError("Give the reason for withholding this entry from subject access")
+
+
+def _new_version(
+    *, entry: Entry, author: User, content: EntryContent, number: int, reason: str = ""
+) -> EntryVersion:
+    version = EntryVersion(entry=entry, number=number, author=author)
+    version.occurred_on = content.occurred_on
+    version.title = content.title.strip()
+    version.body = content.body.strip()
+    version.amendment_reason = reason.strip()
+    version.special_categories = sorted(set(content.special_categories))
+    version.special_category = bool(version.special_categories)
+    version.third_party = content.third_party
+    version.third_party_source = content.third_party_source.strip() if content.third_party else ""
+    version.withhold_from_sar = content.withhold_from_sar
+    version.withhold_reason = content.withhold_reason.strip() if content.withhold_from_sar else ""
+    version.save()
+    return version
+
+
+def entry_create(
+    *,
+    actor: User,
+    client: Client,
+    kind: str,
+    content: EntryContent,
+    request: HttpRequest | None = None,
+) -> Entry:
+    """Add an entry; the system signs and dates it."""
+    access = policy.decide(actor, client)
+    if not access.write:
+        raise NotPermitted("You cannot add entries to this record")
+    _check_content(content)
+    with transaction.atomic():
+        entry = Entry.objects.create(client=client, kind=kind, created_by=actor)
+        version = _new_version(entry=entry, author=actor, content=content, number=1)
+        entry.current_version, entry.version_count = version, 1
+        entry.save(update_fields=["current_version", "version_count"])
+        audit_log(
+            action=RecordAction.ENTRY_CREATED,
+            actor=actor,
+            target=client,
+            reason=access.reason,
+            detail={"entry": str(entry.uuid), "version": 1, "kind": kind},
+            request=request,
+        )
+    return entry
+
+
+def entry_amend(
+    *,
+    actor: User,
+    entry: Entry,
+    content: EntryContent,
+    reason: str,
+    request: HttpRequest | None = None,
+) -> EntryVersion:
+    """Amend an entry: a new version with its reason. Earlier versions stay unchanged."""
+    client = entry.client
+    access = policy.decide(actor, client)
+    if not access.write:
+        raise NotPermitted("You cannot amend entries in this record")
+    if not reason.strip():
+        raise RecordError("Give the reason for the amendment")
+    _check_content(content)
+    with transaction.atomic():
+        locked = Entry.objects.select_for_update().get(pk=entry.pk)
+        number = locked.version_count + 1
+        locked.client = client
+        version = _new_version(
+            entry=locked, author=actor, content=content, number=number, reason=reason
+        )
+        locked.current_version, locked.version_count = version, number
+        locked.save(update_fields=["current_version", "version_count"])
+        entry.current_version, entry.version_count = version, number
+        audit_log(
+            action=RecordAction.ENTRY_AMENDED,
+            actor=actor,
+            target=client,
+            reason=access.reason,
+            detail={"entry": str(entry.uuid), "version": number},
+            request=request,
+        )
+    return version
+
+
+# --- Break the glass ------------------------------------------------------------------------
+
+
+def break_glass(
+    *, actor: User, client: Client, reason: str, request: HttpRequest | None = None
+) -> BreakGlassAccess:
+    """Time-limited, read-only access for someone with no grant, flagged for review."""
+    if len(reason.strip()) < 10:
+        raise RecordError("Say why you need this record (at least a sentence)")
+    with transaction.atomic():
+        if not policy.may_break_glass(actor, client):
+            audit_log(
+                action=RecordAction.BREAK_GLASS_REFUSED,
+                actor=actor,
+                outcome=AuditOutcome.DENIED,
+                target=client,
+                reason=policy.decide(actor, client).reason,
+                request=request,
+            )
+            raise NotPermitted("You cannot open this record")
+        now = timezone.now()
+        access = BreakGlassAccess(
+            client=client,
+            user=actor,
+            granted_at=now,
+            expires_at=now + policy.break_glass_duration(),
+        )
+        access.reason = reason.strip()
+        access.save()
+        policy.grant_break_glass(user=actor, client=client)
+        audit_log(
+            action=RecordAction.BREAK_GLASS_GRANTED,
+            actor=actor,
+            target=client,
+            reason=policy.Reason.BREAK_GLASS,
+            detail={"access": str(access.uuid), "expires_at": access.expires_at.isoformat()},
+            request=request,
+        )
+    return access
+
+
+REVIEWING_ROLES = (Role.DATA_TEAM, Role.MANAGER)
+
+
+def break_glass_review(
+    *,
+    actor: User,
+    access: BreakGlassAccess,
+    justified: bool,
+    note: str,
+    request: HttpRequest | None = None,
+) -> None:
+    """The data team, or a manager of the record's team, says whether the access was justified."""
+    client = access.client
+    if (
+        not (actor.has_role(Role.DATA_TEAM) or policy.may_manage_team(actor, client.team_id))
+        or actor.pk == access.user_id
+    ):
+        raise NotPermitted("You cannot review this access")
+    if not justified and not note.strip():
+        raise RecordError("Say why the access was not justified")
+    with transaction.atomic():
+        outcome = (
+            BreakGlassAccess.Review.JUSTIFIED if justified else BreakGlassAccess.Review.UNJUSTIFIED
+        )
+        access.review_note = note.strip()
+        updated = BreakGlassAccess.objects.filter(
+            pk=access.pk, review=BreakGlassAccess.Review.PENDING
+        ).update(
+            review=outcome,
+            reviewed_by=actor,
+            reviewed_at=timezone.now(),
+            review_note_sealed=access.review_note_sealed,
+        )
+        if not updated:
+            raise RecordError("This access has already been reviewed")
+        audit_log(
+            action=RecordAction.BREAK_GLASS_REVIEWED,
+            actor=actor,
+            target=client,
+            reason="data_team" if actor.has_role(Role.DATA_TEAM) else "team_manager",
+            detail={"access": str(access.uuid), "outcome": outcome},
+            request=request,
+        )
+    access.refresh_from_db()
+
+
+# --- Conflict of interest -------------------------------------------------------------------
+
+
+def conflict_declare(
+    *,
+    actor: User,
+    team: Team,
+    connected_person: str,
+    nature: str,
+    request: HttpRequest | None = None,
+) -> ConflictDeclaration:
+    """A staff member tells their manager of a personal connection. They are not told whether
+    the person is a client: the manager finds that out and decides."""
+    if not actor.teams.filter(pk=team.pk).exists():
+        raise NotPermitted("Send the declaration to one of your own teams")
+    if not connected_person.strip() or not nature.strip():
+        raise RecordError("Say who the connection is with and what it is")
+    with transaction.atomic():
+        declaration = ConflictDeclaration(staff=actor, team=team)
+        declaration.connected_person = connected_person.strip()
+        declaration.nature = nature.strip()
+        declaration.save()
+        audit_log(
+            action=RecordAction.CONFLICT_DECLARED,
+            actor=actor,
+            target=declaration,
+            detail={"team": team.pk},
+            request=request,
+        )
+    return declaration
+
+
+def conflict_decide(
+    *,
+    actor: User,
+    declaration: ConflictDeclaration,
+    client: Client | None,
+    decision: ConflictDeclaration.Decision,
+    measures: str,
+    reasons: str,
+    client_consulted: bool | None,
+    request: HttpRequest | None = None,
+) -> None:
+    """A manager of the declaration's team links it to the client's record (or finds there is
+    none) and decides: allow, or restrict. A restriction takes effect at once, everywhere."""
+    Decision = ConflictDeclaration.Decision
+    if not policy.may_manage_team(actor, declaration.team_id) or actor.pk == declaration.staff_id:
+        raise NotPermitted("Only a manager of the declaring person's team can decide this")
+    if decision == Decision.PENDING:
+        raise RecordError("Choose a decision")
+    if decision == Decision.NO_RECORD:
+        client = None
+    elif client is None:
+        raise RecordError("Find the client's record the declaration is about")
+    if not reasons.strip():
+        raise RecordError("Give the reasons for the decision")
+    with transaction.atomic():
+        declaration.client = client
+        declaration.decision = decision
+        declaration.decided_by = actor
+        declaration.decided_at = timezone.now()
+        declaration.client_consulted = client_consulted
+        declaration.measures = measures.strip()
+        declaration.decision_reasons = reasons.strip()
+        declaration.save()
+        if decision == Decision.RESTRICTED and client is not None:
+            # A restricted worker cannot stay allocated.
+            for allocation in Allocation.objects.filter(
+                client=client, worker=declaration.staff, ended_at=None
+            ):
+                allocation.ended_at, allocation.ended_by = timezone.now(), actor
+                allocation.save(update_fields=["ended_at", "ended_by"])
+                policy.revoke_allocation(worker=declaration.staff, client=client)
+        audit_log(
+            action=RecordAction.CONFLICT_DECIDED,
+            actor=actor,
+            target=client if client is not None else declaration,
+            reason="team_manager",
+            detail={
+                "declaration": str(declaration.uuid),
+                "staff": declaration.staff_id,
+                "decision": decision,
+                "client_consulted": client_consulted,
+            },
+            request=request,
+        )
+
+
+# --- Keys -----------------------------------------------------------------------------------
+
+
+def client_destroy_data_key(
+    *, actor: User | None, client: Client, reason: str, request: HttpRequest | None = None
+) -> None:
+    """Crypto-shred a record: without its data key, none of its encrypted data can be read,
+    here or in any copy. Retention calls this on disposal; it cannot be undone."""
+    with transaction.atomic():
+        Client.objects.filter(pk=client.pk).update(
+            data_key_wrapped=None, data_key_destroyed_at=timezone.now()
+        )
+        audit_log(
+            action=RecordAction.CLIENT_KEY_DESTROYED,
+            actor=actor,
+            target=client,
+            reason=reason,
+            request=request,
+        )
+    client.refresh_from_db()
+    client.__dict__.pop("_cipher", None)
+    client.__dict__.pop("_plaintext", None)

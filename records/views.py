@@ -1,0 +1,634 @@
+"""Client record pages. Each view fetches and authorises through :mod:`records.selectors`, calls
+one service, and writes the audit event of what it shows before it renders: a page of client data
+is not served if its audit event cannot be written."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
+
+from accounts.audit import audit_log
+from accounts.models import Role, Team, User
+from records import policy, selectors, services
+from records.actions import RecordAction
+from records.forms import (
+    AllocateForm,
+    AmendEntryForm,
+    BreakGlassForm,
+    BreakGlassReviewForm,
+    ClientDetailsForm,
+    DecisionForm,
+    DeclarationForm,
+    NewClientForm,
+    NewEntryForm,
+    SearchForm,
+    StatusForm,
+)
+from records.models import (
+    Allocation,
+    BreakGlassAccess,
+    Client,
+    ClientStatus,
+    ConflictDeclaration,
+    EntryKind,
+)
+from records.services import RecordError
+
+
+def _user(request: HttpRequest) -> User:
+    user = request.user
+    assert isinstance(user, User)
+    return user
+
+
+def _form_error(form: object, error: RecordError) -> None:
+    from django import forms
+
+    assert isinstance(form, forms.Form)
+    form.add_error(None, str(error))
+
+
+# --- Lists ----------------------------------------------------------------------------------
+
+
+@require_http_methods(["GET"])
+def caseload(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    clients = list(selectors.with_allocations(policy.caseload(user)))
+    with transaction.atomic():
+        selectors.audit_list(request, name="caseload", clients=clients)
+        return render(request, "records/caseload.html", {"clients": clients})
+
+
+@require_http_methods(["GET"])
+def team(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    if not user.has_role(Role.MANAGER):
+        raise PermissionDenied("The team page is for managers")
+    teams = list(Team.objects.filter(pk__in=policy.managed_teams(user)).order_by("name"))
+    chosen = request.GET.get("team", "")
+    queryset = policy.team_clients(user)
+    status = request.GET.get("status", "")
+    if chosen.isdigit():
+        queryset = queryset.filter(team_id=int(chosen))
+    if status in ClientStatus.values:
+        queryset = queryset.filter(status=status)
+    clients = list(selectors.with_allocations(queryset))
+    with transaction.atomic():
+        selectors.audit_list(
+            request, name="team", clients=clients, detail={"team": chosen, "status": status}
+        )
+        return render(
+            request,
+            "records/team.html",
+            {
+                "clients": clients,
+                "teams": teams,
+                "chosen": chosen,
+                "status": status,
+                "statuses": ClientStatus.choices,
+            },
+        )
+
+
+@require_http_methods(["GET", "POST"])
+def search(request: HttpRequest) -> HttpResponse:
+    """Search by POST, so that names, NHS numbers and dates of birth never sit in a URL."""
+    user = _user(request)
+    form = SearchForm(request.POST if request.method == "POST" else None)
+    clients: list[Client] | None = None
+    if form.is_valid():
+        data = form.cleaned_data
+        clients = list(
+            selectors.with_allocations(
+                selectors.search(
+                    user,
+                    reference=data["reference"],
+                    nhs_number=data["nhs_number"],
+                    family_name=data["family_name"],
+                    date_of_birth=data["date_of_birth"],
+                )
+            )
+        )
+    with transaction.atomic():
+        if clients is not None:
+            audit_log(
+                action=RecordAction.SEARCHED,
+                actor=user,
+                object_type="records.client_list",
+                object_id="search",
+                detail={
+                    "terms": selectors.hashed_terms(**form.cleaned_data),
+                    "count": len(clients),
+                    "shown": [client.pk for client in clients],
+                },
+                request=request,
+            )
+        return render(request, "records/search.html", {"form": form, "clients": clients})
+
+
+# --- A client's record ----------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def client_new(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    if not any(user.has_role(role) for role in services.CREATING_ROLES):
+        raise PermissionDenied("Logging referrals is for administration staff and practitioners")
+    form = NewClientForm(request.POST if request.method == "POST" else None, user=user)
+    if form.is_valid():
+        try:
+            client = services.client_create(
+                actor=user, team=form.cleaned_data["team"], details=form.details(), request=request
+            )
+        except RecordError as error:
+            _form_error(form, error)
+        else:
+            messages.success(request, f"Referral logged as {client.reference}")
+            return redirect("records:client", client_id=client.uuid)
+    return render(request, "records/client_form.html", {"form": form, "creating": True})
+
+
+@require_http_methods(["GET"])
+def client_detail(request: HttpRequest, client_id: uuid.UUID) -> HttpResponse:
+    client, access = selectors.get_client_for_user(request, client_id)
+    entries = selectors.client_entries(client) if access.clinical else []
+    with transaction.atomic():
+        audit_log(
+            action=RecordAction.CLIENT_VIEWED,
+            actor=_user(request),
+            target=client,
+            reason=access.reason,
+            detail={
+                "part": "full" if access.clinical else "administrative",
+                "entries_listed": [str(entry.uuid) for entry in entries],
+            },
+            request=request,
+        )
+        return render(
+            request,
+            "records/client_detail.html",
+            {
+                "client": client,
+                "access": access,
+                "entries": entries,
+                "status_form": StatusForm(),
+                "next_statuses": sorted(
+                    services.ALLOWED_STATUS_CHANGES[ClientStatus(client.status)]
+                ),
+            },
+        )
+
+
+@require_http_methods(["GET", "POST"])
+def client_edit(request: HttpRequest, client_id: uuid.UUID) -> HttpResponse:
+    client, access = selectors.get_client_for_user(request, client_id, need="administer")
+    form = ClientDetailsForm(
+        request.POST if request.method == "POST" else None,
+        initial=ClientDetailsForm.initial_from(client),
+    )
+    if form.is_valid():
+        try:
+            changed = services.client_update(
+                actor=_user(request), client=client, details=form.details(), request=request
+            )
+        except RecordError as error:
+            _form_error(form, error)
+        else:
+            messages.success(request, "Details saved" if changed else "Nothing changed")
+            return redirect("records:client", client_id=client.uuid)
+    with transaction.atomic():
+        if request.method == "GET":
+            audit_log(
+                action=RecordAction.CLIENT_VIEWED,
+                actor=_user(request),
+                target=client,
+                reason=access.reason,
+                detail={"part": "administrative", "form": "edit"},
+                request=request,
+            )
+        return render(
+            request,
+            "records/client_form.html",
+            {"form": form, "client": client, "access": access, "creating": False},
+        )
+
+
+@require_POST
+def client_status(request: HttpRequest, client_id: uuid.UUID) -> HttpResponse:
+    client, _ = selectors.get_client_for_user(request, client_id, need="administer")
+    form = StatusForm(request.POST)
+    if form.is_valid():
+        try:
+            services.client_set_status(
+                actor=_user(request),
+                client=client,
+                status=ClientStatus(form.cleaned_data["status"]),
+                request=request,
+            )
+        except RecordError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, f"Status is now {client.get_status_display().lower()}")
+    else:
+        messages.error(request, "Choose the new status")
+    return redirect("records:client", client_id=client.uuid)
+
+
+@require_http_methods(["GET", "POST"])
+def client_allocation(request: HttpRequest, client_id: uuid.UUID) -> HttpResponse:
+    client, access = selectors.get_client_for_user(request, client_id, need="manage")
+    workers = (
+        User.objects.filter(is_active=True, groups__name=Role.PRACTITIONER, teams=client.team_id)
+        .exclude(allocations__client=client, allocations__ended_at=None)
+        .distinct()
+        .order_by("last_name", "first_name")
+    )
+    form = AllocateForm(request.POST if request.method == "POST" else None, workers=workers)
+    if form.is_valid():
+        try:
+            services.client_allocate(
+                actor=_user(request),
+                client=client,
+                worker=form.cleaned_data["worker"],
+                request=request,
+            )
+        except RecordError as error:
+            _form_error(form, error)
+        else:
+            messages.success(request, "Case allocated")
+            return redirect("records:client", client_id=client.uuid)
+    return render(
+        request, "records/allocation.html", {"client": client, "form": form, "access": access}
+    )
+
+
+@require_POST
+def client_deallocate(
+    request: HttpRequest, client_id: uuid.UUID, allocation_id: int
+) -> HttpResponse:
+    client, _ = selectors.get_client_for_user(request, client_id, need="manage")
+    allocation = (
+        Allocation.objects.filter(client=client, pk=allocation_id).select_related("worker").first()
+    )
+    if allocation is None:
+        raise Http404("No such allocation")
+    allocation.client = client
+    try:
+        services.client_deallocate(actor=_user(request), allocation=allocation, request=request)
+    except RecordError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, "Allocation ended")
+    return redirect("records:client_allocation", client_id=client.uuid)
+
+
+# --- Entries --------------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def entry_new(request: HttpRequest, client_id: uuid.UUID) -> HttpResponse:
+    client, _ = selectors.get_client_for_user(request, client_id, need="write")
+    form = NewEntryForm(request.POST if request.method == "POST" else None)
+    if form.is_valid():
+        try:
+            entry = services.entry_create(
+                actor=_user(request),
+                client=client,
+                kind=form.cleaned_data["kind"],
+                content=form.content(),
+                request=request,
+            )
+        except RecordError as error:
+            _form_error(form, error)
+        else:
+            messages.success(request, "Entry added")
+            return redirect("records:entry", client_id=client.uuid, entry_id=entry.uuid)
+    return render(request, "records/entry_form.html", {"client": client, "form": form})
+
+
+@require_http_methods(["GET"])
+def entry_detail(request: HttpRequest, client_id: uuid.UUID, entry_id: uuid.UUID) -> HttpResponse:
+    entry, access = selectors.get_entry_for_user(request, client_id, entry_id)
+    with transaction.atomic():
+        audit_log(
+            action=RecordAction.ENTRY_VIEWED,
+            actor=_user(request),
+            target=entry.client,
+            reason=access.reason,
+            detail={"entry": str(entry.uuid), "version": entry.version_count},
+            request=request,
+        )
+        return render(
+            request,
+            "records/entry_detail.html",
+            {
+                "client": entry.client,
+                "entry": entry,
+                "version": entry.current_version,
+                "access": access,
+            },
+        )
+
+
+@require_http_methods(["GET"])
+def entry_history(request: HttpRequest, client_id: uuid.UUID, entry_id: uuid.UUID) -> HttpResponse:
+    entry, access = selectors.get_entry_for_user(request, client_id, entry_id)
+    versions = selectors.entry_versions(entry)
+    with transaction.atomic():
+        audit_log(
+            action=RecordAction.ENTRY_HISTORY_VIEWED,
+            actor=_user(request),
+            target=entry.client,
+            reason=access.reason,
+            detail={"entry": str(entry.uuid), "versions": [v.number for v in versions]},
+            request=request,
+        )
+        return render(
+            request,
+            "records/entry_history.html",
+            {"client": entry.client, "entry": entry, "versions": versions, "access": access},
+        )
+
+
+@require_http_methods(["GET", "POST"])
+def entry_amend(request: HttpRequest, client_id: uuid.UUID, entry_id: uuid.UUID) -> HttpResponse:
+    entry, access = selectors.get_entry_for_user(request, client_id, entry_id, need="write")
+    current = entry.current_version
+    assert current is not None
+    initial = {
+        "occurred_on": current.occurred_on,
+        "title": current.title,
+        "body": current.body,
+        "special_categories": current.special_categories,
+        "third_party": current.third_party,
+        "third_party_source": current.third_party_source,
+        "withhold_from_sar": current.withhold_from_sar,
+        "withhold_reason": current.withhold_reason,
+    }
+    form = AmendEntryForm(request.POST if request.method == "POST" else None, initial=initial)
+    if form.is_valid():
+        try:
+            services.entry_amend(
+                actor=_user(request),
+                entry=entry,
+                content=form.content(),
+                reason=form.cleaned_data["amendment_reason"],
+                request=request,
+            )
+        except RecordError as error:
+            _form_error(form, error)
+        else:
+            messages.success(request, "Entry amended: the earlier version stays in its history")
+            return redirect("records:entry", client_id=entry.client.uuid, entry_id=entry.uuid)
+    with transaction.atomic():
+        if request.method == "GET":
+            audit_log(
+                action=RecordAction.ENTRY_VIEWED,
+                actor=_user(request),
+                target=entry.client,
+                reason=access.reason,
+                detail={"entry": str(entry.uuid), "version": entry.version_count, "form": "amend"},
+                request=request,
+            )
+        return render(
+            request,
+            "records/entry_form.html",
+            {
+                "client": entry.client,
+                "entry": entry,
+                "form": form,
+                "kind_label": EntryKind(entry.kind).label,
+            },
+        )
+
+
+# --- Break the glass ------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def break_glass(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    form = BreakGlassForm(request.POST if request.method == "POST" else None)
+    if form.is_valid():
+        client = Client.objects.filter(
+            reference__iexact=form.cleaned_data["reference"].strip(), data_key_destroyed_at=None
+        ).first()
+        try:
+            if client is None:
+                raise services.NotPermitted("no such record")
+            services.break_glass(
+                actor=user, client=client, reason=form.cleaned_data["reason"], request=request
+            )
+        except services.NotPermitted:
+            # The same answer whether the record is missing or barred to this person.
+            form.add_error("reference", "There is no record you can open with that reference")
+        except RecordError as error:
+            _form_error(form, error)
+        else:
+            assert client is not None
+            minutes = int(policy.break_glass_duration().total_seconds() // 60)
+            length = f"{minutes // 60} hours" if minutes % 60 == 0 else f"{minutes} minutes"
+            messages.warning(
+                request,
+                f"You have read-only emergency access to this record for {length}. "
+                "Your access and your reason are recorded and will be reviewed.",
+            )
+            return redirect("records:client", client_id=client.uuid)
+    return render(request, "records/break_glass.html", {"form": form})
+
+
+def _reviewable(user: User) -> list[BreakGlassAccess]:
+    queryset = BreakGlassAccess.objects.filter(review=BreakGlassAccess.Review.PENDING).exclude(
+        user=user
+    )
+    if not user.has_role(Role.DATA_TEAM):
+        queryset = queryset.filter(client__team_id__in=policy.managed_teams(user))
+    return list(queryset.select_related("client__team", "user").order_by("granted_at"))
+
+
+@require_http_methods(["GET"])
+def break_glass_reviews(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    if not (user.has_role(Role.DATA_TEAM) or user.has_role(Role.MANAGER)):
+        raise PermissionDenied("Reviewing break-the-glass access is for the data team and managers")
+    accesses = _reviewable(user)
+    with transaction.atomic():
+        audit_log(
+            action=RecordAction.LIST_VIEWED,
+            actor=user,
+            object_type="records.breakglassaccess",
+            object_id="reviews",
+            detail={"shown": [str(a.uuid) for a in accesses], "count": len(accesses)},
+            request=request,
+        )
+        return render(
+            request,
+            "records/break_glass_reviews.html",
+            {"accesses": accesses, "form": BreakGlassReviewForm()},
+        )
+
+
+@require_POST
+def break_glass_review(request: HttpRequest, access_id: uuid.UUID) -> HttpResponse:
+    user = _user(request)
+    access = next((a for a in _reviewable(user) if a.uuid == access_id), None)
+    if access is None:
+        raise Http404("Nothing to review")
+    form = BreakGlassReviewForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Say whether the access was justified")
+        return redirect("records:break_glass_reviews")
+    try:
+        services.break_glass_review(
+            actor=user,
+            access=access,
+            justified=form.cleaned_data["justified"],
+            note=form.cleaned_data["note"],
+            request=request,
+        )
+    except RecordError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, "Review recorded")
+    return redirect("records:break_glass_reviews")
+
+
+# --- Conflict of interest -------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def declaration_new(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    form = DeclarationForm(request.POST if request.method == "POST" else None, user=user)
+    if form.is_valid():
+        try:
+            services.conflict_declare(
+                actor=user,
+                team=form.cleaned_data["team"],
+                connected_person=form.cleaned_data["connected_person"],
+                nature=form.cleaned_data["nature"],
+                request=request,
+            )
+        except RecordError as error:
+            _form_error(form, error)
+        else:
+            messages.success(request, "Declaration sent to your team's managers")
+            return redirect("home")
+    return render(request, "records/declaration_form.html", {"form": form})
+
+
+def _declarations_for_manager(user: User) -> list[ConflictDeclaration]:
+    return list(
+        ConflictDeclaration.objects.filter(team_id__in=policy.managed_teams(user))
+        .exclude(staff=user)
+        .select_related("staff", "team", "client", "decided_by")
+        .order_by("decision", "-declared_at")
+    )
+
+
+@require_http_methods(["GET"])
+def declarations(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    if not user.has_role(Role.MANAGER):
+        raise PermissionDenied("Deciding declarations is for managers")
+    items = _declarations_for_manager(user)
+    with transaction.atomic():
+        audit_log(
+            action=RecordAction.LIST_VIEWED,
+            actor=user,
+            object_type="records.conflictdeclaration",
+            object_id="list",
+            detail={"shown": [str(d.uuid) for d in items], "count": len(items)},
+            request=request,
+        )
+        return render(request, "records/declarations.html", {"declarations": items})
+
+
+@require_http_methods(["GET", "POST"])
+def declaration_decide(request: HttpRequest, declaration_id: uuid.UUID) -> HttpResponse:
+    user = _user(request)
+    declaration = next(
+        (d for d in _declarations_for_manager(user) if d.uuid == declaration_id), None
+    )
+    if declaration is None:
+        raise Http404("No such declaration")
+    action = request.POST.get("action") if request.method == "POST" else None
+    form = DecisionForm(request.POST if action == "decide" else None)
+    lookup = SearchForm(request.POST if action == "lookup" else None)
+    matches: list[Client] | None = None
+    events: list[dict[str, object]] = []
+    if lookup.is_valid():
+        # A manager linking a declaration looks across every record, not only their teams':
+        # the connection may be with a client of another team. Exact matches only, audited.
+        data = lookup.cleaned_data
+        matches = list(
+            selectors.search(
+                user,
+                reference=data["reference"],
+                nhs_number=data["nhs_number"],
+                family_name=data["family_name"],
+                date_of_birth=data["date_of_birth"],
+                within=Client.objects.filter(data_key_destroyed_at=None).select_related("team"),
+            )
+        )
+        events.append(
+            {
+                "action": RecordAction.SEARCHED,
+                "reason": "conflict_declaration",
+                "detail": {
+                    "terms": selectors.hashed_terms(**data),
+                    "count": len(matches),
+                    "shown": [client.pk for client in matches],
+                },
+            }
+        )
+    if form.is_valid():
+        reference = form.cleaned_data["client_reference"].strip()
+        client = (
+            Client.objects.filter(reference__iexact=reference, data_key_destroyed_at=None).first()
+            if reference
+            else None
+        )
+        if reference and client is None:
+            form.add_error("client_reference", "There is no record with that case reference")
+        else:
+            try:
+                services.conflict_decide(
+                    actor=user,
+                    declaration=declaration,
+                    client=client,
+                    decision=ConflictDeclaration.Decision(form.cleaned_data["decision"]),
+                    measures=form.cleaned_data["measures"],
+                    reasons=form.cleaned_data["reasons"],
+                    client_consulted=form.cleaned_data["client_consulted"],
+                    request=request,
+                )
+            except RecordError as error:
+                _form_error(form, error)
+            else:
+                messages.success(request, "Decision recorded")
+                return redirect("records:declarations")
+    events.append(
+        {"action": RecordAction.DECLARATION_VIEWED, "reason": "team_manager", "detail": {}}
+    )
+    with transaction.atomic():
+        for event in events:
+            audit_log(
+                actor=user,
+                object_type="records.conflictdeclaration",
+                object_id=str(declaration.pk),
+                request=request,
+                **event,  # type: ignore[arg-type]
+            )
+        return render(
+            request,
+            "records/declaration_decide.html",
+            {"declaration": declaration, "form": form, "lookup": lookup, "matches": matches},
+        )
