@@ -183,6 +183,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "accounts.tasks.verify_audit_chain",
         "schedule": timedelta(hours=env_int("CONFIDE_AUDIT_VERIFY_HOURS", 24, minimum=1)),
     },
+    "expire-break-glass": {
+        "task": "records.tasks.expire_break_glass",
+        "schedule": timedelta(minutes=15),
+    },
 }
 
 # --- Keys kept outside the database --------------------------------------------------------------

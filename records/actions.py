@@ -22,6 +22,7 @@ class RecordAction(models.TextChoices):
     ENTRY_AMENDED = "entry.amended", "Entry amended (new version)"
     BREAK_GLASS_GRANTED = "break_glass.granted", "Break-the-glass access granted"
     BREAK_GLASS_REFUSED = "break_glass.refused", "Break-the-glass access refused"
+    BREAK_GLASS_EXPIRED = "break_glass.expired", "Expired break-the-glass grants removed"
     BREAK_GLASS_REVIEWED = "break_glass.reviewed", "Break-the-glass access reviewed"
     CONFLICT_DECLARED = "conflict.declared", "Conflict of interest declared"
     DECLARATION_VIEWED = "conflict.viewed", "Conflict-of-interest declaration viewed"

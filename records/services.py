@@ -421,17 +421,18 @@ def break_glass(
     """Time-limited, read-only access for someone with no grant, flagged for review."""
     if len(reason.strip()) < 10:
         raise RecordError("Say why you need this record (at least a sentence)")
+    if not policy.may_break_glass(actor, client):
+        # The refusal is recorded on its own: it must outlive the refused action.
+        audit_log(
+            action=RecordAction.BREAK_GLASS_REFUSED,
+            actor=actor,
+            outcome=AuditOutcome.DENIED,
+            target=client,
+            reason=policy.decide(actor, client).reason,
+            request=request,
+        )
+        raise NotPermitted("You cannot open this record")
     with transaction.atomic():
-        if not policy.may_break_glass(actor, client):
-            audit_log(
-                action=RecordAction.BREAK_GLASS_REFUSED,
-                actor=actor,
-                outcome=AuditOutcome.DENIED,
-                target=client,
-                reason=policy.decide(actor, client).reason,
-                request=request,
-            )
-            raise NotPermitted("You cannot open this record")
         now = timezone.now()
         access = BreakGlassAccess(
             client=client,

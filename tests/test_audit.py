@@ -54,6 +54,44 @@ def test_database_refuses_to_delete_an_audit_row(trail: list[AuditEvent]) -> Non
         AuditEvent.objects.filter(pk=trail[0].pk).delete()
 
 
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="TRUNCATE is PostgreSQL's")
+@pytest.mark.django_db(transaction=True)
+def test_database_refuses_to_truncate_the_audit_trail() -> None:
+    audit_log(action="test.event", actor=None)
+    with (
+        pytest.raises((InternalError, DatabaseError), match="append-only"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute("TRUNCATE accounts_auditevent")
+    assert AuditEvent.objects.count() == 1
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="privileges are PostgreSQL's")
+def test_the_application_role_holds_no_update_delete_or_truncate_right_on_the_trail(
+    trail: list[AuditEvent],
+) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT privilege_type FROM information_schema.role_table_grants "
+            "WHERE table_name = 'accounts_auditevent' AND grantee = current_user"
+        )
+        rights = {row[0] for row in cursor.fetchall()}
+    assert {"SELECT", "INSERT"} <= rights
+    assert not rights & {"UPDATE", "DELETE", "TRUNCATE"}
+
+
+def test_verification_detects_reordered_rows(trail: list[AuditEvent]) -> None:
+    # Swap events 2 and 3 by exchanging their sequence numbers.
+    _tamper("UPDATE accounts_auditevent SET seq = 1000000 WHERE seq = 2", [])
+    _tamper("UPDATE accounts_auditevent SET seq = 2 WHERE seq = 3", [])
+    _tamper("UPDATE accounts_auditevent SET seq = 3 WHERE seq = 1000000", [])
+    report = verify_chain()
+    assert not report.intact
+    assert "event 2 has been altered" in report.problems
+    assert "event 2 does not follow its predecessor" in report.problems
+
+
 def test_verification_detects_an_edited_row(trail: list[AuditEvent]) -> None:
     _tamper("UPDATE accounts_auditevent SET reason = %s WHERE seq = %s", ["edited", 3])
     report = verify_chain()

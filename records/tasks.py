@@ -1,0 +1,31 @@
+"""Scheduled record jobs (Celery beat; see CELERY_BEAT_SCHEDULE)."""
+
+from __future__ import annotations
+
+import logging
+
+from celery import shared_task
+from django.db import transaction
+
+from accounts.audit import audit_log
+from records import policy
+from records.actions import RecordAction
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(autoretry_for=(Exception,), retry_backoff=True, max_retries=5)
+def expire_break_glass() -> int:
+    """Remove break-the-glass grants whose time is up. Access already ends at the expiry (the
+    policy checks it on every request); this keeps the grant table to live grants only."""
+    with transaction.atomic():
+        removed = policy.revoke_expired_break_glass()
+        if removed:
+            audit_log(
+                action=RecordAction.BREAK_GLASS_EXPIRED,
+                actor=None,
+                reason="scheduled job",
+                detail={"grants_removed": removed},
+            )
+    logger.info("break-the-glass grants removed: %s", removed)
+    return removed

@@ -1,0 +1,444 @@
+"""The authorisation matrix: every URL in the URLconf, for every kind of person, with the outcome
+each must get. No unexpected successes; a 404 wherever the person may not know the record
+exists; a 403 where they may know it but not do this. A URL with no row here fails the suite,
+so a new page cannot ship without someone deciding who may reach it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import pytest
+from django.test import Client as Browser
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from accounts.models import Team, User
+from records import policy, services
+from records.models import ConflictDeclaration
+from tests.conftest import sign_in_fully
+from tests.factories import (
+    PASSWORD,
+    TeamFactory,
+    UserFactory,
+    allocate,
+    enrol,
+    make_client,
+    make_entry,
+)
+
+if TYPE_CHECKING:
+    from django.test.client import _MonkeyPatchedWSGIResponse
+
+pytestmark = pytest.mark.django_db
+
+
+# --- The people -----------------------------------------------------------------------------
+
+ANONYMOUS = "anonymous"
+PASSWORD_ONLY = "password_only"  # password accepted, second factor not yet given
+ALLOCATED = "practitioner_allocated"  # team A, allocated to the client
+TEAM_PRACTITIONER = "practitioner_team"  # team A, not allocated: team access
+UNALLOCATED = "practitioner_unallocated"  # team B: no grant at all
+CONFLICTED = "practitioner_conflicted"  # team A and allocated, but restricted: deny wins
+ADMIN_STAFF = "admin_staff"  # team A: the administrative part only
+MANAGER = "manager"  # team A
+DATA_TEAM = "data_team"  # team A member, but a role with no need for the record
+IG_LEAD = "ig_lead"  # likewise
+CALDICOTT_GUARDIAN = "caldicott_guardian"  # likewise
+SYSADMIN = "sysadmin"  # Django admin rights, no role, team A member
+
+USERS = (
+    ANONYMOUS,
+    PASSWORD_ONLY,
+    ALLOCATED,
+    TEAM_PRACTITIONER,
+    UNALLOCATED,
+    CONFLICTED,
+    ADMIN_STAFF,
+    MANAGER,
+    DATA_TEAM,
+    IG_LEAD,
+    CALDICOTT_GUARDIAN,
+    SYSADMIN,
+)
+PRACTITIONERS = (ALLOCATED, TEAM_PRACTITIONER, UNALLOCATED, CONFLICTED)
+
+
+# --- Outcomes -------------------------------------------------------------------------------
+
+OK = "ok"  # 200 (or 204)
+NOT_FOUND = "404"  # may not know the record (or thing) exists
+FORBIDDEN = "403"  # may know it exists, may not do this
+NOT_ALLOWED = "405"  # wrong method: the view refuses before it looks at anything
+SIGN_IN = "signin"  # 302 to Confide's sign-in page
+SECOND_FACTOR = "mfa"  # 302 to the two-factor page
+HOME = "home"  # 302 to the home page (e.g. the sign-in page when already signed in)
+ADMIN_LOGIN = "admin_login"  # 302 to Django admin's login, which leads to sign-in or 403
+ADMIN_INDEX = "admin_index"  # 302 to Django admin's index
+REDIRECT = "redirect"  # 302 elsewhere: a POST view that acted (or re-asked) and sent back
+
+SUCCESSES = {OK, REDIRECT, ADMIN_INDEX}
+
+Row = Mapping[str, str]
+
+
+def row(
+    signed_in: str, *, anonymous: str = SIGN_IN, password_only: str = SECOND_FACTOR, **only: str
+) -> dict[str, str]:
+    """Every fully signed-in person gets ``signed_in`` unless named in ``only``; an anonymous
+    visitor is sent to sign in, a password-only session to its second factor."""
+    unknown = set(only) - set(USERS)
+    assert not unknown, f"not a matrix user: {sorted(unknown)}"
+    outcomes = dict.fromkeys(USERS, signed_in)
+    outcomes.update({ANONYMOUS: anonymous, PASSWORD_ONLY: password_only}, **only)
+    return outcomes
+
+
+def for_users(users: Iterable[str], outcome: str) -> dict[str, str]:
+    return dict.fromkeys(users, outcome)
+
+
+# Who may open client A's record, and how much of it (records.policy):
+# allocated and team practitioners: full (not the administrative edit, not allocation);
+# admin staff of the team: the administrative part only; the team's manager: everything.
+# Everyone else, the conflicted practitioner included: 404.
+CLIENT_PAGE = row(NOT_FOUND, **for_users((ALLOCATED, TEAM_PRACTITIONER, ADMIN_STAFF, MANAGER), OK))
+ADMINISTRATIVE_EDIT = row(
+    NOT_FOUND,
+    **for_users((ALLOCATED, TEAM_PRACTITIONER), FORBIDDEN),
+    **for_users((ADMIN_STAFF, MANAGER), OK),
+)
+MANAGING = row(
+    NOT_FOUND,
+    **for_users((ALLOCATED, TEAM_PRACTITIONER, ADMIN_STAFF), FORBIDDEN),
+    manager=OK,
+)
+CLINICAL = row(
+    NOT_FOUND,
+    **for_users((ALLOCATED, TEAM_PRACTITIONER, MANAGER), OK),
+    admin_staff=FORBIDDEN,
+)
+
+# GET, for every named URL outside Django admin. Views that take only POST answer GET with 405
+# (the sign-in gate still comes first); their POST rows are in POST_MATRIX.
+MATRIX: dict[str, Row] = {
+    "home": row(OK),
+    "healthz": row(OK, anonymous=OK, password_only=OK),
+    # accounts
+    "accounts:sign_in": row(HOME, anonymous=OK),
+    "accounts:sign_out": row(OK, password_only=OK),
+    "accounts:mfa_verify": row(HOME, password_only=OK),
+    "accounts:mfa_setup": row(HOME),
+    "accounts:locked": row(OK),  # locks the session: walked last
+    "accounts:keep_alive": row(NOT_ALLOWED),
+    "accounts:policy": row(OK),
+    "accounts:password_change": row(OK),
+    "accounts:security": row(OK),
+    "accounts:backup_codes": row(NOT_ALLOWED),
+    # records: lists and role pages
+    "records:caseload": row(OK),  # each person's own caseload
+    "records:team": row(FORBIDDEN, manager=OK),
+    "records:search": row(OK),  # finds only what the person may open
+    "records:client_new": row(FORBIDDEN, **for_users((*PRACTITIONERS, ADMIN_STAFF, MANAGER), OK)),
+    "records:break_glass": row(OK),  # anyone may ask, with a reason
+    "records:break_glass_reviews": row(FORBIDDEN, manager=OK, data_team=OK),
+    "records:break_glass_review": row(NOT_ALLOWED),
+    "records:declarations": row(FORBIDDEN, manager=OK),
+    "records:declaration_new": row(OK),  # anyone may declare
+    "records:declaration_decide": row(NOT_FOUND, manager=OK),
+    # records: client A's record
+    "records:client": CLIENT_PAGE,
+    "records:client_edit": ADMINISTRATIVE_EDIT,
+    "records:client_status": row(NOT_ALLOWED),
+    "records:client_allocation": MANAGING,
+    "records:client_deallocate": row(NOT_ALLOWED),
+    "records:entry_new": CLINICAL,
+    "records:entry": CLINICAL,
+    "records:entry_history": CLINICAL,
+    "records:entry_amend": CLINICAL,
+}
+
+# POST with empty data, for the views that take only POST and act on a record. An allowed person
+# is sent back (with an error message for the missing data; ending an allocation needs none).
+POST_MATRIX: dict[str, Row] = {
+    "records:client_status": row(
+        NOT_FOUND,
+        **for_users((ALLOCATED, TEAM_PRACTITIONER), FORBIDDEN),
+        **for_users((ADMIN_STAFF, MANAGER), REDIRECT),
+    ),
+    "records:break_glass_review": row(NOT_FOUND, manager=REDIRECT, data_team=REDIRECT),
+    # Last: the manager's POST really ends the allocation.
+    "records:client_deallocate": row(
+        NOT_FOUND,
+        **for_users((ALLOCATED, TEAM_PRACTITIONER, ADMIN_STAFF), FORBIDDEN),
+        manager=REDIRECT,
+    ),
+}
+
+# URLs that change the session for every request after them: walked after everything else.
+SESSION_CHANGING = ("accounts:locked",)
+
+# Django admin is one family: ConfideAdminSite.has_permission (staff, active, second factor)
+# guards every one of its URLs alike, so a sample stands for the family.
+FAMILIES: dict[str, str] = {
+    "admin:": "Django admin (ConfideAdminSite): system administrators with a second factor only",
+}
+# Without the permission, admin sends to its login page. An anonymous visitor is stopped first by
+# LoginRequiredMiddleware: the site's own views name admin's login as their login URL, a model
+# page names none, so it goes straight to Confide's sign-in.
+ADMIN_MODEL_PAGE = row(ADMIN_LOGIN, sysadmin=OK)
+FAMILY_SAMPLES: dict[str, Row] = {
+    "admin:index": row(ADMIN_LOGIN, anonymous=ADMIN_LOGIN, sysadmin=OK),
+    "admin:accounts_user_changelist": ADMIN_MODEL_PAGE,
+    "admin:accounts_auditevent_changelist": ADMIN_MODEL_PAGE,
+    # Its login page has no form: it sends to Confide's sign-in, or refuses the signed-in.
+    "admin:login": row(FORBIDDEN, sysadmin=ADMIN_INDEX),
+}
+
+# Patterns without a name (outside the families), by route: none are expected. A URL that cannot
+# be reversed by name must be added here knowingly, with what protects it.
+UNNAMED: dict[str, str] = {}
+
+
+# --- Walking the URLconf --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Route:
+    name: str | None  # "records:client"; None for an unnamed pattern
+    namespace: str  # "records", or "" at the top
+    route: str  # the full pattern text, e.g. "records/<uuid:client_id>/"
+    params: frozenset[str]
+
+
+def routes(
+    patterns: Iterable[URLPattern | URLResolver] | None = None,
+    namespace: str = "",
+    prefix: str = "",
+    params: frozenset[str] = frozenset(),
+) -> Iterator[Route]:
+    """Every pattern in the URLconf, through every include, with its namespaced name."""
+    for pattern in get_resolver().url_patterns if patterns is None else patterns:
+        here = params | frozenset(pattern.pattern.regex.groupindex)
+        route = prefix + str(pattern.pattern)
+        if isinstance(pattern, URLResolver):
+            inner = ":".join(filter(None, [namespace, pattern.namespace or ""]))
+            yield from routes(pattern.url_patterns, inner, route, here)
+        else:
+            name = ":".join(filter(None, [namespace, pattern.name])) if pattern.name else None
+            yield Route(name, namespace, route, here)
+
+
+def family_of(route: Route) -> str | None:
+    full = f"{route.namespace}:" if route.namespace else ""
+    return next((family for family in FAMILIES if full.startswith(family)), None)
+
+
+def without_a_row(found: Iterable[Route]) -> list[str]:
+    """The URLs that no row, family or unnamed-pattern entry accounts for."""
+    missing = []
+    for route in found:
+        if family_of(route) is not None:
+            continue
+        if route.name is None:
+            if route.route not in UNNAMED:
+                missing.append(f"unnamed pattern {route.route!r}")
+        elif route.name not in MATRIX:
+            missing.append(f"{route.name} ({route.route})")
+    return missing
+
+
+def test_every_url_has_a_row_in_the_matrix() -> None:
+    missing = without_a_row(routes())
+    assert not missing, (
+        "URLs with no row in the authorisation matrix (tests/records/test_authorisation_matrix"
+        ".py): decide who may reach each, add its row, and make the view enforce it:\n  "
+        + "\n  ".join(missing)
+    )
+
+
+def test_every_row_in_the_matrix_names_a_url_and_every_user() -> None:
+    found = list(routes())
+    names = {route.name for route in found if route.name}
+    stale = sorted((set(MATRIX) | set(POST_MATRIX) | set(FAMILY_SAMPLES)) - names)
+    assert not stale, f"rows for URLs that no longer exist: {stale}"
+    assert set(POST_MATRIX) <= set(MATRIX)
+    for family in FAMILIES:
+        assert any(route.name and route.name.startswith(family) for route in found), family
+        assert any(name.startswith(family) for name in FAMILY_SAMPLES), f"no sample for {family}"
+    assert not [name for name in MATRIX for family in FAMILIES if name.startswith(family)]
+    for table in (MATRIX, POST_MATRIX, FAMILY_SAMPLES):
+        for name, outcomes in table.items():
+            assert set(outcomes) == set(USERS), name
+
+
+def test_a_new_url_without_a_row_is_reported_by_name() -> None:
+    new = Route("records:client_export", "records", "records/<uuid:client_id>/export/", frozenset())
+    unnamed = Route(None, "records", "records/<uuid:client_id>/raw/", frozenset())
+    admin = Route("admin:records_client_changelist", "admin", "admin/records/client/", frozenset())
+    assert without_a_row([*routes(), new, unnamed, admin]) == [
+        "records:client_export (records/<uuid:client_id>/export/)",
+        "unnamed pattern 'records/<uuid:client_id>/raw/'",
+    ]
+
+
+# --- The world the matrix is walked in ------------------------------------------------------
+
+
+@dataclass
+class World:
+    browsers: dict[str, Browser]
+    kwargs: dict[str, object]
+
+
+def _member(username: str, roles: list[str], *teams: Team, **fields: object) -> User:
+    user = UserFactory.create(username=username, roles=roles, **fields)
+    user.teams.set(teams)
+    return user
+
+
+def _signed_in(user: User) -> Browser:
+    browser = Browser()
+    sign_in_fully(browser, user)
+    return browser
+
+
+def _password_only(user: User) -> Browser:
+    enrol(user)
+    browser = Browser()
+    response = browser.post("/account/sign-in/", {"username": user.username, "password": PASSWORD})
+    assert response.status_code == 302
+    assert response["Location"] == reverse("accounts:mfa_verify")
+    return browser
+
+
+def _world() -> World:
+    team_a = TeamFactory.create(name="Team A")
+    team_b = TeamFactory.create(name="Team B")
+    manager = _member("manager", ["manager"], team_a)
+    alloc = _member("alloc", ["practitioner"], team_a)
+    conflicted = _member("conflicted", ["practitioner"], team_a)
+    client = make_client(team_a, given_name="Matrix", family_name="Client")
+    allocation = allocate(client, alloc)
+    entry = make_entry(client, alloc)
+
+    # The conflicted practitioner declared a connection; the manager linked it to client A and
+    # restricted them. The restriction ends their allocation; give them a grant again anyway (a
+    # grant made by mistake or left behind): a restriction must beat it, and team access too.
+    allocate(client, conflicted)
+    declared = services.conflict_declare(
+        actor=conflicted, team=team_a, connected_person="Matrix Client", nature="My neighbour"
+    )
+    services.conflict_decide(
+        actor=manager,
+        declaration=declared,
+        client=client,
+        decision=ConflictDeclaration.Decision.RESTRICTED,
+        measures="No access to the record",
+        reasons="Close personal connection",
+        client_consulted=False,
+    )
+    allocate(client, conflicted)
+    assert policy.decide(conflicted, client).denied_by_conflict
+
+    # Someone outside the matrix broke the glass (a review for the data team and the manager),
+    # and someone else in team A sent a declaration still waiting for the manager.
+    glass = _member("glassuser", ["practitioner"], team_b)
+    access = services.break_glass(
+        actor=glass, client=client, reason="Urgent safeguarding call out of hours"
+    )
+    declarer = _member("declarer", ["practitioner"], team_a)
+    declaration = services.conflict_declare(
+        actor=declarer, team=team_a, connected_person="A friend", nature="We play football"
+    )
+
+    users = {
+        PASSWORD_ONLY: _member("pwonly", ["manager"], team_a),  # a manager: the gate still holds
+        ALLOCATED: alloc,
+        TEAM_PRACTITIONER: _member("teampract", ["practitioner"], team_a),
+        UNALLOCATED: _member("unalloc", ["practitioner"], team_b),
+        CONFLICTED: conflicted,
+        ADMIN_STAFF: _member("adminstaff", ["admin_staff"], team_a),
+        MANAGER: manager,
+        DATA_TEAM: _member("datateam", ["data_team"], team_a),
+        IG_LEAD: _member("iglead", ["ig_lead"], team_a),
+        CALDICOTT_GUARDIAN: _member("caldicott", ["caldicott_guardian"], team_a),
+        SYSADMIN: _member("root", [], team_a, is_staff=True, is_superuser=True),
+    }
+    browsers = {ANONYMOUS: Browser(), PASSWORD_ONLY: _password_only(users[PASSWORD_ONLY])}
+    for key, user in users.items():
+        if key != PASSWORD_ONLY:
+            browsers[key] = _signed_in(user)
+    return World(
+        browsers={key: browsers[key] for key in USERS},
+        kwargs={
+            "client_id": client.uuid,
+            "entry_id": entry.uuid,
+            "allocation_id": allocation.pk,
+            "access_id": access.uuid,
+            "declaration_id": declaration.uuid,
+        },
+    )
+
+
+# --- Walking the matrix ---------------------------------------------------------------------
+
+
+def _outcome(response: _MonkeyPatchedWSGIResponse) -> str:
+    status = response.status_code
+    if status in (200, 204):
+        return OK
+    if status in (301, 302, 303, 307, 308):
+        path = response["Location"].split("?")[0]
+        return {
+            reverse("accounts:sign_in"): SIGN_IN,
+            reverse("accounts:mfa_verify"): SECOND_FACTOR,
+            reverse("home"): HOME,
+            reverse("admin:login"): ADMIN_LOGIN,
+            reverse("admin:index"): ADMIN_INDEX,
+        }.get(path, REDIRECT)
+    return str(status)
+
+
+def _check(
+    mismatches: list[str],
+    browser: Browser,
+    user: str,
+    method: str,
+    name: str,
+    url: str,
+    expected: str,
+) -> None:
+    response = browser.post(url, {}) if method == "POST" else browser.get(url)
+    got = _outcome(response)
+    if got != expected:
+        flag = "UNEXPECTED SUCCESS: " if got in SUCCESSES else ""
+        where = f" -> {response['Location']}" if response.has_header("Location") else ""
+        mismatches.append(
+            f"{flag}{user} {method} {name} ({url}): expected {expected}, "
+            f"got {got} [{response.status_code}{where}]"
+        )
+
+
+def test_every_url_gives_every_person_exactly_the_matrix_outcome() -> None:
+    world = _world()
+    urls = {
+        route.name: reverse(route.name, kwargs={key: world.kwargs[key] for key in route.params})
+        for route in routes()
+        if route.name in MATRIX or route.name in FAMILY_SAMPLES
+    }
+    gets = MATRIX | FAMILY_SAMPLES
+    mismatches: list[str] = []
+
+    def walk(method: str, names: Iterable[str], table: Mapping[str, Row]) -> None:
+        for name in names:
+            for user, browser in world.browsers.items():
+                _check(mismatches, browser, user, method, name, urls[name], table[name][user])
+
+    walk("GET", [name for name in gets if name not in SESSION_CHANGING], gets)
+    walk("POST", POST_MATRIX, POST_MATRIX)  # after the GETs: one of them ends an allocation
+    walk("GET", SESSION_CHANGING, gets)
+    assert not mismatches, f"{len(mismatches)} outcomes differ from the matrix:\n  " + "\n  ".join(
+        mismatches
+    )
