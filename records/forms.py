@@ -7,8 +7,23 @@ from django import forms
 from django.utils import timezone
 
 from accounts.models import Team, User
-from records.models import ClientStatus, ConflictDeclaration, EntryKind, SpecialCategory
-from records.services import ClientDetails, EntryContent, nhs_number_is_valid
+from records.models import (
+    ClientStatus,
+    ConflictDeclaration,
+    Consent,
+    ConsentPurpose,
+    ConsentRecipient,
+    EntryKind,
+    RecipientCategory,
+    SpecialCategory,
+)
+from records.services import (
+    ClientDetails,
+    ConsentDetails,
+    EntryContent,
+    RecipientDetails,
+    nhs_number_is_valid,
+)
 
 
 class DateInput(forms.DateInput):
@@ -342,3 +357,105 @@ class DecisionForm(forms.Form):
         ) and not data.get("client_reference"):
             self.add_error("client_reference", "Enter the case reference of the client's record")
         return data
+
+
+class ConsentForm(forms.Form):
+    purpose = forms.ChoiceField(
+        label="Purpose",
+        choices=ConsentPurpose.choices,
+        error_messages={"required": "Choose the purpose"},
+    )
+    purpose_detail = _area("Purpose, in the client's words", rows=2)
+    information = _area("What information may be shared", required=True, rows=2)
+    recipient_category = forms.ChoiceField(
+        label="A category of recipient",
+        choices=[("", "None"), *RecipientCategory.choices],
+        required=False,
+    )
+    named_kind = forms.ChoiceField(
+        label="The named recipients are",
+        choices=ConsentRecipient.Kind.choices[:2],
+        initial=ConsentRecipient.Kind.AGENCY,
+        widget=forms.RadioSelect,
+    )
+    recipient_names = _area(
+        "Named people or agencies, one per line",
+        rows=4,
+        help_text="A multi-agency information-sharing form: list every agency it names.",
+    )
+    given_by = forms.ChoiceField(
+        label="Consent given by",
+        choices=Consent.GivenBy.choices,
+        initial=Consent.GivenBy.CLIENT,
+        widget=forms.RadioSelect,
+    )
+    given_by_name = _text("Name and relationship of the person who gave consent")
+    capacity_considered = forms.BooleanField(
+        label="The client's capacity to consent was considered", required=False
+    )
+    evidence = forms.ChoiceField(
+        label="How consent is evidenced",
+        choices=Consent.Evidence.choices,
+        error_messages={"required": "Choose how consent is evidenced"},
+    )
+    evidence_note = _area("Where the evidence is kept, or what was said", rows=2)
+    given_on = _date("Date consent was given", required=True)
+    expires_on = _date("Date consent ends", help_text="Leave blank if it has no end date.")
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        names = [line.strip() for line in (data.get("recipient_names") or "").splitlines()]
+        data["names"] = [name for name in names if name]
+        if not data["names"] and not data.get("recipient_category"):
+            self.add_error("recipient_names", "Name who the client consents to sharing with")
+        if data.get("given_by") == Consent.GivenBy.DESIGNATED and not data.get("given_by_name"):
+            self.add_error("given_by_name", "Name the person who gave consent for the client")
+        if data.get("purpose") == ConsentPurpose.OTHER and not data.get("purpose_detail"):
+            self.add_error("purpose_detail", "Describe the purpose")
+        given, ends = data.get("given_on"), data.get("expires_on")
+        if given and given > timezone.localdate():
+            self.add_error("given_on", "The date consent was given cannot be in the future")
+        if given and ends and ends < given:
+            self.add_error("expires_on", "The consent cannot end before it was given")
+        return data
+
+    def details(self) -> ConsentDetails:
+        data = self.cleaned_data
+        recipients = [RecipientDetails(kind=data["named_kind"], name=n) for n in data["names"]]
+        if data["recipient_category"]:
+            recipients.append(
+                RecipientDetails(
+                    kind=ConsentRecipient.Kind.CATEGORY, category=data["recipient_category"]
+                )
+            )
+        return ConsentDetails(
+            purpose=data["purpose"],
+            purpose_detail=data["purpose_detail"],
+            information=data["information"],
+            recipients=recipients,
+            given_by=data["given_by"],
+            given_by_name=data["given_by_name"],
+            capacity_considered=data["capacity_considered"],
+            evidence=data["evidence"],
+            evidence_note=data["evidence_note"],
+            given_on=data["given_on"],
+            expires_on=data["expires_on"],
+        )
+
+
+class WithdrawConsentForm(forms.Form):
+    withdrawn_on = _date("Date consent was withdrawn", required=True)
+    note = _area("How the client withdrew consent, and anything they said", required=True, rows=3)
+
+    def clean_withdrawn_on(self) -> date:
+        value: date = self.cleaned_data["withdrawn_on"]
+        if value > timezone.localdate():
+            raise forms.ValidationError("The date cannot be in the future")
+        return value
+
+
+class PrivacyForm(forms.Form):
+    privacy_notice_given_on = _date("Date the privacy information was given")
+    national_opt_out = forms.BooleanField(
+        label="The client has registered a national data opt-out", required=False
+    )

@@ -85,6 +85,12 @@ class Client(SealedModel):
     )
     restricted_reason_sealed = models.BinaryField(default=b"", editable=False)
 
+    # Right to be informed, and the national data opt-out.
+    privacy_notice_given_on = models.DateField(null=True, blank=True)
+    national_opt_out = models.BooleanField(
+        default=False, help_text="The client has registered a national data opt-out."
+    )
+
     # The client's data key, wrapped by a master key kept outside the database.
     data_key_wrapped = models.BinaryField(null=True, editable=False)
     data_key_master_id = models.CharField(max_length=20, blank=True, editable=False)
@@ -409,3 +415,120 @@ class EntryVersion(SealedModel):
     def special_category_labels(self) -> list[str]:
         labels: dict[Any, str] = dict(SpecialCategory.choices)
         return [labels.get(code, code) for code in self.special_categories]
+
+
+class ConsentPurpose(models.TextChoices):
+    """What sharing is for. A fixed list, so that "is there consent for this purpose?" has an
+    answer; the consent's own wording is kept with it."""
+
+    CARE_COORDINATION = "care_coordination", "Co-ordinating care and support"
+    REFERRAL = "referral", "Referral to another service"
+    UPDATES_TO_REFERRER = "updates_to_referrer", "Keeping the referrer informed"
+    HOUSING = "housing", "Housing and tenancy support"
+    BENEFITS = "benefits", "Benefits and rent (e.g. housing benefit)"
+    FAMILY_CONTACT = "family_contact", "Keeping family or friends informed"
+    OTHER = "other", "Another purpose (described)"
+
+
+class RecipientCategory(models.TextChoices):
+    FAMILY_FRIENDS = "family_friends", "Family and friends"
+    GP = "gp", "GP"
+    HOUSING_BENEFIT = "housing_benefit", "Housing benefit office"
+    LANDLORD = "landlord", "Landlord or housing provider"
+    SOCIAL_CARE = "social_care", "Social care"
+    HEALTH_SERVICE = "health_service", "Other health service"
+
+
+class Consent(SealedModel):
+    """A client's consent to share: with whom, for what, what information, given by whom and
+    how evidenced. Withdrawing keeps the record and says when and why; nothing is deleted."""
+
+    class GivenBy(models.TextChoices):
+        CLIENT = "client", "The client"
+        DESIGNATED = "designated", "Someone designated to act for the client"
+
+    class Evidence(models.TextChoices):
+        SIGNED_FORM = "signed_form", "Signed consent form"
+        MULTI_AGENCY_FORM = "multi_agency_form", "Signed multi-agency information-sharing form"
+        VERBAL = "verbal", "Verbal, recorded at the time"
+        WRITTEN = "written", "Letter or email from the client"
+
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="consents")
+    purpose = models.CharField(max_length=30, choices=ConsentPurpose.choices)
+    given_by = models.CharField(max_length=12, choices=GivenBy.choices)
+    capacity_considered = models.BooleanField(default=False)
+    evidence = models.CharField(max_length=20, choices=Evidence.choices)
+    given_on = models.DateField()
+    expires_on = models.DateField(null=True, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(default=timezone.now, editable=False)
+    withdrawn_on = models.DateField(null=True, blank=True)
+    withdrawn_recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    withdrawn_recorded_at = models.DateTimeField(null=True, blank=True)
+
+    purpose_detail_sealed = models.BinaryField(default=b"", editable=False)
+    information_sealed = models.BinaryField(default=b"", editable=False)
+    given_by_name_sealed = models.BinaryField(default=b"", editable=False)
+    evidence_note_sealed = models.BinaryField(default=b"", editable=False)
+    withdrawal_note_sealed = models.BinaryField(default=b"", editable=False)
+
+    purpose_detail = Sealed["Consent"]("purpose_detail_sealed")
+    information = Sealed["Consent"]("information_sealed")
+    given_by_name = Sealed["Consent"]("given_by_name_sealed")
+    evidence_note = Sealed["Consent"]("evidence_note_sealed")
+    withdrawal_note = Sealed["Consent"]("withdrawal_note_sealed")
+
+    class Meta:
+        ordering = ["-given_on", "-recorded_at"]
+        indexes = [models.Index(fields=["client", "purpose"], name="consent_client_purpose")]
+
+    def __str__(self) -> str:
+        return f"Consent {self.uuid}"
+
+    def sealing_cipher(self) -> AESGCM:
+        return self.client.sealing_cipher()
+
+    def is_in_force(self, on: date | None = None) -> bool:
+        day = on or timezone.localdate()
+        return (
+            self.given_on <= day
+            and (self.withdrawn_on is None or self.withdrawn_on > day)
+            and (self.expires_on is None or self.expires_on >= day)
+        )
+
+
+class ConsentRecipient(SealedModel):
+    """One recipient a consent covers: a named person or agency, or a category of recipient.
+    A multi-agency form is one consent with several named agencies."""
+
+    class Kind(models.TextChoices):
+        PERSON = "person", "Named person"
+        AGENCY = "agency", "Named agency"
+        CATEGORY = "category", "Category of recipient"
+
+    consent = models.ForeignKey(Consent, on_delete=models.CASCADE, related_name="recipients")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    category = models.CharField(max_length=20, choices=RecipientCategory.choices, blank=True)
+    name_sealed = models.BinaryField(default=b"", editable=False)
+    name_index = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+
+    name = Sealed["ConsentRecipient"]("name_sealed")
+
+    class Meta:
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return f"Recipient {self.uuid}"
+
+    def sealing_cipher(self) -> AESGCM:
+        return self.consent.client.sealing_cipher()
+
+    @property
+    def label(self) -> str:
+        if self.kind == self.Kind.CATEGORY:
+            return RecipientCategory(self.category).label
+        return self.name

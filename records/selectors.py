@@ -9,18 +9,25 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
+from datetime import date
 from typing import Literal
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404, HttpRequest
+from django.utils import timezone
 
 from accounts.audit import audit_log
 from accounts.models import AuditOutcome, User
 from records import crypto, policy
 from records.actions import RecordAction
-from records.models import Allocation, Client, Entry, EntryVersion
-from records.services import format_nhs_number, name_dob_index, nhs_number_index
+from records.models import Allocation, Client, Consent, ConsentRecipient, Entry, EntryVersion
+from records.services import (
+    format_nhs_number,
+    name_dob_index,
+    nhs_number_index,
+    recipient_index,
+)
 
 Need = Literal["admin_part", "clinical", "write", "administer", "manage"]
 
@@ -151,8 +158,6 @@ def search(
     if nhs_number:
         queryset = queryset.filter(nhs_number_index=nhs_number_index(nhs_number) or "-")
     if family_name:
-        from datetime import date
-
         assert isinstance(date_of_birth, date)
         queryset = queryset.filter(name_dob_index=name_dob_index(family_name, date_of_birth) or "-")
     return queryset
@@ -167,3 +172,59 @@ def hashed_terms(**terms: object) -> dict[str, str]:
         text = format_nhs_number(str(value)) if name == "nhs_number" else str(value)
         hashed[name] = crypto.blind_index("audit-search", text.strip().casefold())[:16]
     return hashed
+
+
+# --- Consent --------------------------------------------------------------------------------
+
+
+def client_consents(client: Client) -> list[Consent]:
+    consents = list(client.consents.select_related("recorded_by", "withdrawn_recorded_by"))
+    recipients = ConsentRecipient.objects.filter(consent__client=client).order_by("pk")
+    by_consent: dict[int, list[ConsentRecipient]] = {}
+    for consent in consents:
+        consent.client = client
+        by_consent[consent.pk] = []
+    lookup = {consent.pk: consent for consent in consents}
+    for recipient in recipients:
+        recipient.consent = lookup[recipient.consent_id]
+        by_consent[recipient.consent_id].append(recipient)
+    for consent in consents:
+        consent.recipient_list = by_consent[consent.pk]  # type: ignore[attr-defined]
+    return consents
+
+
+def valid_consent(
+    client: Client,
+    *,
+    purpose: str,
+    recipient_name: str = "",
+    recipient_category: str = "",
+    on: date | None = None,
+) -> Consent | None:
+    """Is there valid consent to share with this recipient for this purpose? The consent in force
+    that covers it (given, not withdrawn, not expired), or None.
+
+    The recipient is a named person or agency (matched on the name, ignoring case, spacing and
+    punctuation) or a category such as family and friends. Disclosures ask this question.
+    """
+    day = on or timezone.localdate()
+    matches = Q()
+    if recipient_name:
+        matches |= Q(recipients__name_index=recipient_index(recipient_name) or "-")
+    if recipient_category:
+        matches |= Q(
+            recipients__kind=ConsentRecipient.Kind.CATEGORY,
+            recipients__category=recipient_category,
+        )
+    if not matches:
+        return None
+    consent = (
+        Consent.objects.filter(matches, client=client, purpose=purpose, given_on__lte=day)
+        .filter(Q(withdrawn_on__isnull=True) | Q(withdrawn_on__gt=day))
+        .filter(Q(expires_on__isnull=True) | Q(expires_on__gte=day))
+        .order_by("-given_on")
+        .first()
+    )
+    if consent is not None:
+        consent.client = client
+    return consent

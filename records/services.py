@@ -22,6 +22,9 @@ from records.models import (
     Client,
     ClientStatus,
     ConflictDeclaration,
+    Consent,
+    ConsentPurpose,
+    ConsentRecipient,
     Entry,
     EntryVersion,
 )
@@ -610,3 +613,167 @@ def client_destroy_data_key(
     client.refresh_from_db()
     client.__dict__.pop("_cipher", None)
     client.__dict__.pop("_plaintext", None)
+
+
+# --- Consent --------------------------------------------------------------------------------
+
+
+@dataclass
+class RecipientDetails:
+    kind: str  # ConsentRecipient.Kind
+    name: str = ""
+    category: str = ""
+
+
+@dataclass
+class ConsentDetails:
+    purpose: str
+    purpose_detail: str
+    information: str
+    recipients: list[RecipientDetails]
+    given_by: str
+    given_by_name: str
+    capacity_considered: bool
+    evidence: str
+    evidence_note: str
+    given_on: date
+    expires_on: date | None = None
+
+
+def recipient_index(name: str) -> str:
+    normalised = crypto.normalise_name(name)
+    return crypto.blind_index("consent_recipient", normalised) if normalised else ""
+
+
+def consent_record(
+    *, actor: User, client: Client, details: ConsentDetails, request: HttpRequest | None = None
+) -> Consent:
+    """Record a consent to share (one consent may cover several named agencies)."""
+    access = policy.decide(actor, client)
+    if not access.write:
+        raise NotPermitted("You cannot record consent for this client")
+    if not details.recipients:
+        raise RecordError("Say who the client consents to sharing with")
+    if details.given_on > timezone.localdate():
+        raise RecordError("The date consent was given cannot be in the future")
+    if details.expires_on is not None and details.expires_on < details.given_on:
+        raise RecordError("The consent cannot end before it was given")
+    if details.given_by == Consent.GivenBy.DESIGNATED and not details.given_by_name.strip():
+        raise RecordError("Name the person who gave consent for the client")
+    if details.purpose == ConsentPurpose.OTHER and not details.purpose_detail.strip():
+        raise RecordError("Describe the purpose")
+    with transaction.atomic():
+        consent = Consent(
+            client=client,
+            purpose=details.purpose,
+            given_by=details.given_by,
+            capacity_considered=details.capacity_considered,
+            evidence=details.evidence,
+            given_on=details.given_on,
+            expires_on=details.expires_on,
+            recorded_by=actor,
+        )
+        consent.purpose_detail = details.purpose_detail.strip()
+        consent.information = details.information.strip()
+        consent.given_by_name = (
+            details.given_by_name.strip() if details.given_by == Consent.GivenBy.DESIGNATED else ""
+        )
+        consent.evidence_note = details.evidence_note.strip()
+        consent.save()
+        for item in details.recipients:
+            recipient = ConsentRecipient(consent=consent, kind=item.kind, category=item.category)
+            if item.kind != ConsentRecipient.Kind.CATEGORY:
+                recipient.name = item.name.strip()
+                recipient.name_index = recipient_index(item.name)
+            recipient.save()
+        audit_log(
+            action=RecordAction.CONSENT_RECORDED,
+            actor=actor,
+            target=client,
+            reason=access.reason,
+            detail={
+                "consent": str(consent.uuid),
+                "purpose": details.purpose,
+                "recipients": len(details.recipients),
+                "evidence": details.evidence,
+            },
+            request=request,
+        )
+    return consent
+
+
+def consent_withdraw(
+    *,
+    actor: User,
+    consent: Consent,
+    on: date,
+    note: str,
+    request: HttpRequest | None = None,
+) -> None:
+    """Record that consent was withdrawn. The consent stays, with when and why."""
+    client = consent.client
+    access = policy.decide(actor, client)
+    if not access.write:
+        raise NotPermitted("You cannot change this client's consent")
+    if on > timezone.localdate():
+        raise RecordError("The date of withdrawal cannot be in the future")
+    if on < consent.given_on:
+        raise RecordError("Consent cannot be withdrawn before it was given")
+    with transaction.atomic():
+        consent.withdrawal_note = note.strip()
+        updated = Consent.objects.filter(pk=consent.pk, withdrawn_on=None).update(
+            withdrawn_on=on,
+            withdrawn_recorded_by=actor,
+            withdrawn_recorded_at=timezone.now(),
+            withdrawal_note_sealed=consent.withdrawal_note_sealed,
+        )
+        if not updated:
+            raise RecordError("This consent has already been withdrawn")
+        audit_log(
+            action=RecordAction.CONSENT_WITHDRAWN,
+            actor=actor,
+            target=client,
+            reason=access.reason,
+            detail={"consent": str(consent.uuid), "withdrawn_on": on.isoformat()},
+            request=request,
+        )
+    consent.refresh_from_db()
+
+
+def client_privacy_record(
+    *,
+    actor: User,
+    client: Client,
+    privacy_notice_given_on: date | None,
+    national_opt_out: bool,
+    request: HttpRequest | None = None,
+) -> None:
+    """When the client was given the privacy information, and their national data opt-out."""
+    access = policy.decide(actor, client)
+    if not access.write:
+        raise NotPermitted("You cannot change this client's consent")
+    if privacy_notice_given_on is not None and privacy_notice_given_on > timezone.localdate():
+        raise RecordError("The date cannot be in the future")
+    with transaction.atomic():
+        before = (client.privacy_notice_given_on, client.national_opt_out)
+        client.privacy_notice_given_on = privacy_notice_given_on
+        client.national_opt_out = national_opt_out
+        client.save(update_fields=["privacy_notice_given_on", "national_opt_out"])
+        changed = [
+            name
+            for name, old, new in zip(
+                ("privacy_notice_given_on", "national_opt_out"),
+                before,
+                (privacy_notice_given_on, national_opt_out),
+                strict=True,
+            )
+            if old != new
+        ]
+        audit_log(
+            action=RecordAction.CLIENT_UPDATED,
+            actor=actor,
+            target=client,
+            reason=access.reason,
+            detail={"fields": changed},
+            request=request,
+        )

@@ -32,6 +32,14 @@ urlpatterns = [
         views.client_deallocate,
         name="client_deallocate",
     ),
+    path("<uuid:client_id>/consent/", views.consents, name="consents"),
+    path("<uuid:client_id>/consent/new/", views.consent_new, name="consent_new"),
+    path("<uuid:client_id>/consent/privacy/", views.client_privacy, name="client_privacy"),
+    path(
+        "<uuid:client_id>/consent/<uuid:consent_id>/withdraw/",
+        views.consent_withdraw,
+        name="consent_withdraw",
+    ),
     path("<uuid:client_id>/entries/new/", views.entry_new, name="entry_new"),
     path("<uuid:client_id>/entries/<uuid:entry_id>/", views.entry_detail, name="entry"),
     path(

@@ -23,12 +23,15 @@ from records.forms import (
     BreakGlassForm,
     BreakGlassReviewForm,
     ClientDetailsForm,
+    ConsentForm,
     DecisionForm,
     DeclarationForm,
     NewClientForm,
     NewEntryForm,
+    PrivacyForm,
     SearchForm,
     StatusForm,
+    WithdrawConsentForm,
 )
 from records.models import (
     Allocation,
@@ -632,3 +635,107 @@ def declaration_decide(request: HttpRequest, declaration_id: uuid.UUID) -> HttpR
             "records/declaration_decide.html",
             {"declaration": declaration, "form": form, "lookup": lookup, "matches": matches},
         )
+
+
+# --- Consent --------------------------------------------------------------------------------
+
+
+@require_http_methods(["GET"])
+def consents(request: HttpRequest, client_id: uuid.UUID) -> HttpResponse:
+    client, access = selectors.get_client_for_user(request, client_id, need="clinical")
+    items = selectors.client_consents(client)
+    with transaction.atomic():
+        audit_log(
+            action=RecordAction.CONSENT_VIEWED,
+            actor=_user(request),
+            target=client,
+            reason=access.reason,
+            detail={"consents_listed": [str(consent.uuid) for consent in items]},
+            request=request,
+        )
+        return render(
+            request,
+            "records/consents.html",
+            {
+                "client": client,
+                "access": access,
+                "consents": items,
+                "privacy_form": PrivacyForm(
+                    initial={
+                        "privacy_notice_given_on": client.privacy_notice_given_on,
+                        "national_opt_out": client.national_opt_out,
+                    }
+                ),
+            },
+        )
+
+
+@require_http_methods(["GET", "POST"])
+def consent_new(request: HttpRequest, client_id: uuid.UUID) -> HttpResponse:
+    client, access = selectors.get_client_for_user(request, client_id, need="write")
+    form = ConsentForm(request.POST if request.method == "POST" else None)
+    if form.is_valid():
+        try:
+            services.consent_record(
+                actor=_user(request), client=client, details=form.details(), request=request
+            )
+        except RecordError as error:
+            _form_error(form, error)
+        else:
+            messages.success(request, "Consent recorded")
+            return redirect("records:consents", client_id=client.uuid)
+    return render(
+        request, "records/consent_form.html", {"client": client, "access": access, "form": form}
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def consent_withdraw(
+    request: HttpRequest, client_id: uuid.UUID, consent_id: uuid.UUID
+) -> HttpResponse:
+    client, access = selectors.get_client_for_user(request, client_id, need="write")
+    consent = next((c for c in selectors.client_consents(client) if c.uuid == consent_id), None)
+    if consent is None or consent.withdrawn_on is not None:
+        raise Http404("No consent in force with that id")
+    form = WithdrawConsentForm(request.POST if request.method == "POST" else None)
+    if form.is_valid():
+        try:
+            services.consent_withdraw(
+                actor=_user(request),
+                consent=consent,
+                on=form.cleaned_data["withdrawn_on"],
+                note=form.cleaned_data["note"],
+                request=request,
+            )
+        except RecordError as error:
+            _form_error(form, error)
+        else:
+            messages.success(request, "Withdrawal recorded: the consent no longer covers sharing")
+            return redirect("records:consents", client_id=client.uuid)
+    return render(
+        request,
+        "records/consent_withdraw.html",
+        {"client": client, "access": access, "consent": consent, "form": form},
+    )
+
+
+@require_POST
+def client_privacy(request: HttpRequest, client_id: uuid.UUID) -> HttpResponse:
+    client, _ = selectors.get_client_for_user(request, client_id, need="write")
+    form = PrivacyForm(request.POST)
+    if form.is_valid():
+        try:
+            services.client_privacy_record(
+                actor=_user(request),
+                client=client,
+                privacy_notice_given_on=form.cleaned_data["privacy_notice_given_on"],
+                national_opt_out=form.cleaned_data["national_opt_out"],
+                request=request,
+            )
+        except RecordError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, "Privacy information and opt-out saved")
+    else:
+        messages.error(request, "Enter a real date for the privacy information")
+    return redirect("records:consents", client_id=client.uuid)

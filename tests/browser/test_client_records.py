@@ -21,7 +21,7 @@ AMENDED = "Avery described poor sleep and low mood since the eviction notice in 
 REASON = "Added the month the notice arrived, which Avery confirmed by phone."
 
 
-def test_practitioner_sees_only_their_caseload_then_adds_and_amends_an_entry(
+def test_practitioner_sees_only_their_caseload_then_adds_and_amends_an_entry_and_consent(
     live_server, page: Page
 ) -> None:
     team = TeamFactory.create(name="North talking therapies")
@@ -123,6 +123,30 @@ def test_practitioner_sees_only_their_caseload_then_adds_and_amends_an_entry(
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "client_records_entry_history.png"), full_page=True)
 
+    # Record the client's consent to share with a housing association, then its withdrawal.
+    page.goto(f"{live_server.url}/records/{avery.uuid}/")
+    page.get_by_test_id("consent-link").click()
+    expect(page.get_by_role("heading", name="Consent to share")).to_be_visible()
+    page.get_by_role("button", name="Record consent").click()
+    page.get_by_label("Purpose", exact=True).select_option(label="Referral to another service")
+    page.get_by_label("What information may be shared").fill("Name, contact details, support needs")
+    page.get_by_label("Named people or agencies, one per line").fill("Riverside Housing")
+    page.get_by_label("How consent is evidenced").select_option(label="Signed consent form")
+    page.get_by_label("Date consent was given").fill(occurred.isoformat())
+    page.get_by_role("button", name="Save consent").click()
+    expect(page.get_by_text("Consent recorded")).to_be_visible()
+    consent_card = page.get_by_test_id("consent")
+    expect(consent_card).to_contain_text("Riverside Housing")
+    expect(consent_card).to_contain_text("In force")
+    consent_card.get_by_role("link", name="Record withdrawal").click()
+    page.get_by_label("Date consent was withdrawn").fill(timezone.localdate().isoformat())
+    page.get_by_label("How the client withdrew consent").fill("Told me at today's session")
+    page.get_by_role("button", name="Record withdrawal").click()
+    expect(page.get_by_text("Withdrawal recorded")).to_be_visible()
+    expect(page.get_by_test_id("consent")).to_contain_text("Withdrawn")
+    expect(page.get_by_test_id("withdrawal")).to_contain_text("Told me at today's session")
+    page.screenshot(path=str(ARTIFACTS / "client_records_consent.png"), full_page=True)
+
     # Each step left its audit event, attributed to pat.
     actions = set(AuditEvent.objects.filter(actor=pat).values_list("action", flat=True))
     assert {
@@ -131,6 +155,8 @@ def test_practitioner_sees_only_their_caseload_then_adds_and_amends_an_entry(
         "entry.created",
         "entry.amended",
         "entry.history_viewed",
+        "consent.recorded",
+        "consent.withdrawn",
     } <= actions
     caseload_event = AuditEvent.objects.get(
         actor=pat, action="clients.list_viewed", object_id="caseload"

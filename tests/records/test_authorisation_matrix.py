@@ -5,6 +5,7 @@ so a new page cannot ship without someone deciding who may reach it."""
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -157,6 +158,10 @@ MATRIX: dict[str, Row] = {
     "records:entry": CLINICAL,
     "records:entry_history": CLINICAL,
     "records:entry_amend": CLINICAL,
+    "records:consents": CLINICAL,
+    "records:consent_new": CLINICAL,
+    "records:consent_withdraw": CLINICAL,
+    "records:client_privacy": row(NOT_ALLOWED),
 }
 
 # POST with empty data, for the views that take only POST and act on a record. An allowed person
@@ -168,6 +173,11 @@ POST_MATRIX: dict[str, Row] = {
         **for_users((ADMIN_STAFF, MANAGER), REDIRECT),
     ),
     "records:break_glass_review": row(NOT_FOUND, manager=REDIRECT, data_team=REDIRECT),
+    "records:client_privacy": row(
+        NOT_FOUND,
+        **for_users((ALLOCATED, TEAM_PRACTITIONER, MANAGER), REDIRECT),
+        admin_staff=FORBIDDEN,
+    ),
     # Last: the manager's POST really ends the allocation.
     "records:client_deallocate": row(
         NOT_FOUND,
@@ -353,6 +363,23 @@ def _world() -> World:
         actor=declarer, team=team_a, connected_person="A friend", nature="We play football"
     )
 
+    consent = services.consent_record(
+        actor=alloc,
+        client=client,
+        details=services.ConsentDetails(
+            purpose="referral",
+            purpose_detail="",
+            information="Name and contact details",
+            recipients=[services.RecipientDetails(kind="agency", name="Matrix Housing")],
+            given_by="client",
+            given_by_name="",
+            capacity_considered=True,
+            evidence="signed_form",
+            evidence_note="",
+            given_on=datetime.date(2026, 1, 2),
+        ),
+    )
+
     users = {
         PASSWORD_ONLY: _member("pwonly", ["manager"], team_a),  # a manager: the gate still holds
         ALLOCATED: alloc,
@@ -378,6 +405,7 @@ def _world() -> World:
             "allocation_id": allocation.pk,
             "access_id": access.uuid,
             "declaration_id": declaration.uuid,
+            "consent_id": consent.uuid,
         },
     )
 
