@@ -20,6 +20,8 @@ class RecordAction(models.TextChoices):
     ENTRY_HISTORY_VIEWED = "entry.history_viewed", "Entry's version history viewed"
     ENTRY_CREATED = "entry.created", "Entry added"
     ENTRY_AMENDED = "entry.amended", "Entry amended (new version)"
+    CHALLENGE_RECORDED = "challenge.recorded", "Client's challenge to an entry recorded"
+    CHALLENGE_DECIDED = "challenge.decided", "Challenge to an entry decided"
     CONSENT_VIEWED = "consent.viewed", "Client's consents viewed"
     CONSENT_RECORDED = "consent.recorded", "Consent to share recorded"
     CONSENT_WITHDRAWN = "consent.withdrawn", "Consent withdrawn"

@@ -44,9 +44,19 @@ def _date(label: str, *, required: bool = False, help_text: str = "") -> forms.D
 
 
 def _text(
-    label: str, *, required: bool = False, max_length: int = 200, **kw: Any
+    label: str,
+    *,
+    required: bool = False,
+    max_length: int = 200,
+    missing: str = "",
+    **kw: Any,
 ) -> forms.CharField:
-    messages = {"required": f"Enter the {label.lower()}"}
+    """A text field; ``missing`` is the message when it is left empty, where "Enter the <label>"
+    would not read well (labels that are questions or phrases)."""
+    messages = {
+        "required": missing or f"Enter the {label.lower()}",
+        "max_length": f"{label} must be {max_length:,} characters or fewer",
+    }
     return forms.CharField(
         label=label, required=required, max_length=max_length, error_messages=messages, **kw
     )
@@ -206,7 +216,7 @@ class AllocateForm(forms.Form):
 class EntryForm(forms.Form):
     occurred_on = _date("Date of the contact or event", required=True)
     title = _text("Title", required=True)
-    body = _area("Entry", required=True, rows=10)
+    body = _area("Entry", required=True, rows=10, missing="Enter the text of the entry")
     special_categories = forms.MultipleChoiceField(
         label="Special-category information in this entry",
         choices=SpecialCategory.choices,
@@ -275,6 +285,7 @@ class BreakGlassForm(forms.Form):
     reason = _area(
         "Why do you need to open this record?",
         required=True,
+        missing="Say why you need to open this record",
         help_text=(
             "Your reason is recorded with your access and reviewed by the data team and the "
             "record's manager."
@@ -310,9 +321,10 @@ class DeclarationForm(forms.Form):
     connected_person = _text(
         "Who is the connection with?",
         required=True,
+        missing="Say who the connection is with",
         help_text="Their name, and anything that identifies them (such as a date of birth).",
     )
-    nature = _area("What is the connection?", required=True)
+    nature = _area("What is the connection?", required=True, missing="Say what the connection is")
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -366,7 +378,12 @@ class ConsentForm(forms.Form):
         error_messages={"required": "Choose the purpose"},
     )
     purpose_detail = _area("Purpose, in the client's words", rows=2)
-    information = _area("What information may be shared", required=True, rows=2)
+    information = _area(
+        "What information may be shared",
+        required=True,
+        rows=2,
+        missing="Say what information may be shared",
+    )
     recipient_category = forms.ChoiceField(
         label="A category of recipient",
         choices=[("", "None"), *RecipientCategory.choices],
@@ -445,7 +462,12 @@ class ConsentForm(forms.Form):
 
 class WithdrawConsentForm(forms.Form):
     withdrawn_on = _date("Date consent was withdrawn", required=True)
-    note = _area("How the client withdrew consent, and anything they said", required=True, rows=3)
+    note = _area(
+        "How the client withdrew consent, and anything they said",
+        required=True,
+        rows=3,
+        missing="Say how the client withdrew consent",
+    )
 
     def clean_withdrawn_on(self) -> date:
         value: date = self.cleaned_data["withdrawn_on"]
@@ -458,4 +480,36 @@ class PrivacyForm(forms.Form):
     privacy_notice_given_on = _date("Date the privacy information was given")
     national_opt_out = forms.BooleanField(
         label="The client has registered a national data opt-out", required=False
+    )
+
+
+class ChallengeForm(forms.Form):
+    raised_on = _date("Date the client raised it", required=True)
+    client_view = _area(
+        "What the client says is wrong, in their words",
+        required=True,
+        rows=4,
+        missing="Say what the client says is wrong",
+    )
+
+    def clean_raised_on(self) -> date:
+        value: date = self.cleaned_data["raised_on"]
+        if value > timezone.localdate():
+            raise forms.ValidationError("The date cannot be in the future")
+        return value
+
+
+class CorrectionForm(EntryForm):
+    correction_note = _area(
+        "What was corrected", required=True, rows=2, missing="Say what was corrected"
+    )
+    field_order = ["correction_note"]
+
+
+class NotAlteredForm(forms.Form):
+    note = _area(
+        "Reasons for not altering the entry",
+        required=True,
+        rows=3,
+        help_text="The client's view stays shown with the entry.",
     )

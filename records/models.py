@@ -532,3 +532,44 @@ class ConsentRecipient(SealedModel):
         if self.kind == self.Kind.CATEGORY:
             return RecipientCategory(self.category).label
         return self.name
+
+
+class Challenge(SealedModel):
+    """A client's challenge to the accuracy of an entry (002; right to rectification). It ends
+    either with a corrected version of the entry, or with the client's view noted beside it and
+    the reasons for not altering it. Either way it stays shown with the entry."""
+
+    class Outcome(models.TextChoices):
+        PENDING = "pending", "Waiting for a decision"
+        CORRECTED = "corrected", "Entry corrected"
+        NOT_ALTERED = "not_altered", "Not altered: the client's view is noted"
+
+    entry = models.ForeignKey(Entry, on_delete=models.CASCADE, related_name="challenges")
+    raised_on = models.DateField()
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(default=timezone.now, editable=False)
+    outcome = models.CharField(max_length=12, choices=Outcome.choices, default=Outcome.PENDING)
+    corrected_version = models.ForeignKey(
+        EntryVersion, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    client_view_sealed = models.BinaryField(default=b"", editable=False)
+    decision_note_sealed = models.BinaryField(default=b"", editable=False)
+
+    client_view = Sealed["Challenge"]("client_view_sealed")
+    decision_note = Sealed["Challenge"]("decision_note_sealed")
+
+    class Meta:
+        ordering = ["recorded_at"]
+
+    def __str__(self) -> str:
+        return f"Challenge {self.uuid}"
+
+    def sealing_cipher(self) -> AESGCM:
+        return self.entry.client.sealing_cipher()

@@ -13,7 +13,7 @@ from datetime import date
 from typing import Literal
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404, HttpRequest
 from django.utils import timezone
 
@@ -21,7 +21,15 @@ from accounts.audit import audit_log
 from accounts.models import AuditOutcome, User
 from records import crypto, policy
 from records.actions import RecordAction
-from records.models import Allocation, Client, Consent, ConsentRecipient, Entry, EntryVersion
+from records.models import (
+    Allocation,
+    Challenge,
+    Client,
+    Consent,
+    ConsentRecipient,
+    Entry,
+    EntryVersion,
+)
 from records.services import (
     format_nhs_number,
     name_dob_index,
@@ -109,7 +117,15 @@ def _attach(entry: Entry) -> None:
 
 
 def client_entries(client: Client) -> list[Entry]:
-    entries = list(client.entries.select_related("current_version__author", "created_by"))
+    """The record's entries, newest first, each marked ``challenged`` if a challenge to it is
+    waiting for a decision."""
+    entries: list[Entry] = list(
+        client.entries.select_related("current_version__author", "created_by").annotate(
+            challenged=Exists(
+                Challenge.objects.filter(entry=OuterRef("pk"), outcome=Challenge.Outcome.PENDING)
+            )
+        )
+    )
     for entry in entries:
         _attach(entry)
     return entries
@@ -228,3 +244,12 @@ def valid_consent(
     if consent is not None:
         consent.client = client
     return consent
+
+
+def entry_challenges(entry: Entry) -> list[Challenge]:
+    challenges = list(
+        entry.challenges.select_related("recorded_by", "decided_by", "corrected_version")
+    )
+    for challenge in challenges:
+        challenge.entry = entry
+    return challenges

@@ -19,6 +19,7 @@ from records.actions import RecordAction
 from records.models import (
     Allocation,
     BreakGlassAccess,
+    Challenge,
     Client,
     ClientStatus,
     ConflictDeclaration,
@@ -775,5 +776,127 @@ def client_privacy_record(
             target=client,
             reason=access.reason,
             detail={"fields": changed},
+            request=request,
+        )
+
+
+# --- Challenges to accuracy -----------------------------------------------------------------
+
+
+def challenge_record(
+    *,
+    actor: User,
+    entry: Entry,
+    raised_on: date,
+    client_view: str,
+    request: HttpRequest | None = None,
+) -> Challenge:
+    """Record that the client challenges an entry's accuracy, in their own words."""
+    client = entry.client
+    access = policy.decide(actor, client)
+    if not access.write:
+        raise NotPermitted("You cannot record challenges in this record")
+    if raised_on > timezone.localdate():
+        raise RecordError("The date cannot be in the future")
+    if not client_view.strip():
+        raise RecordError("Say what the client says is wrong")
+    with transaction.atomic():
+        challenge = Challenge(entry=entry, raised_on=raised_on, recorded_by=actor)
+        challenge.client_view = client_view.strip()
+        challenge.save()
+        audit_log(
+            action=RecordAction.CHALLENGE_RECORDED,
+            actor=actor,
+            target=client,
+            reason=access.reason,
+            detail={"entry": str(entry.uuid), "challenge": str(challenge.uuid)},
+            request=request,
+        )
+    return challenge
+
+
+def _decide_challenge(
+    *,
+    actor: User,
+    challenge: Challenge,
+    outcome: str,
+    note: str,
+    version: EntryVersion | None,
+    reason: str,
+    request: HttpRequest | None,
+) -> None:
+    challenge.decision_note = note.strip()
+    updated = Challenge.objects.filter(pk=challenge.pk, outcome=Challenge.Outcome.PENDING).update(
+        outcome=outcome,
+        corrected_version=version,
+        decided_by=actor,
+        decided_at=timezone.now(),
+        decision_note_sealed=challenge.decision_note_sealed,
+    )
+    if not updated:
+        raise RecordError("This challenge has already been decided")
+    audit_log(
+        action=RecordAction.CHALLENGE_DECIDED,
+        actor=actor,
+        target=challenge.entry.client,
+        reason=reason,
+        detail={
+            "entry": str(challenge.entry.uuid),
+            "challenge": str(challenge.uuid),
+            "outcome": outcome,
+            "version": version.number if version else None,
+        },
+        request=request,
+    )
+
+
+def challenge_correct(
+    *,
+    actor: User,
+    challenge: Challenge,
+    content: EntryContent,
+    note: str,
+    request: HttpRequest | None = None,
+) -> EntryVersion:
+    """Uphold a challenge: the entry gets a corrected version, whose reason cites it."""
+    if not note.strip():
+        raise RecordError("Say what was corrected")
+    with transaction.atomic():
+        version = entry_amend(
+            actor=actor,
+            entry=challenge.entry,
+            content=content,
+            reason=f"Corrected after the client's challenge: {note.strip()}",
+            request=request,
+        )
+        _decide_challenge(
+            actor=actor,
+            challenge=challenge,
+            outcome=Challenge.Outcome.CORRECTED,
+            note=note,
+            version=version,
+            reason=policy.decide(actor, challenge.entry.client).reason,
+            request=request,
+        )
+    return version
+
+
+def challenge_not_altered(
+    *, actor: User, challenge: Challenge, note: str, request: HttpRequest | None = None
+) -> None:
+    """Keep the entry as it is: the client's view stays noted beside it, with the reasons."""
+    access = policy.decide(actor, challenge.entry.client)
+    if not access.write:
+        raise NotPermitted("You cannot decide challenges in this record")
+    if not note.strip():
+        raise RecordError("Give the reasons for not altering the entry")
+    with transaction.atomic():
+        _decide_challenge(
+            actor=actor,
+            challenge=challenge,
+            outcome=Challenge.Outcome.NOT_ALTERED,
+            note=note,
+            version=None,
+            reason=access.reason,
             request=request,
         )

@@ -52,4 +52,14 @@ urlpatterns = [
         views.entry_amend,
         name="entry_amend",
     ),
+    path(
+        "<uuid:client_id>/entries/<uuid:entry_id>/challenges/new/",
+        views.challenge_new,
+        name="challenge_new",
+    ),
+    path(
+        "<uuid:client_id>/entries/<uuid:entry_id>/challenges/<uuid:challenge_id>/",
+        views.challenge_decide,
+        name="challenge_decide",
+    ),
 ]

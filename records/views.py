@@ -22,12 +22,15 @@ from records.forms import (
     AmendEntryForm,
     BreakGlassForm,
     BreakGlassReviewForm,
+    ChallengeForm,
     ClientDetailsForm,
     ConsentForm,
+    CorrectionForm,
     DecisionForm,
     DeclarationForm,
     NewClientForm,
     NewEntryForm,
+    NotAlteredForm,
     PrivacyForm,
     SearchForm,
     StatusForm,
@@ -319,13 +322,18 @@ def entry_new(request: HttpRequest, client_id: uuid.UUID) -> HttpResponse:
 @require_http_methods(["GET"])
 def entry_detail(request: HttpRequest, client_id: uuid.UUID, entry_id: uuid.UUID) -> HttpResponse:
     entry, access = selectors.get_entry_for_user(request, client_id, entry_id)
+    challenges = selectors.entry_challenges(entry)
     with transaction.atomic():
         audit_log(
             action=RecordAction.ENTRY_VIEWED,
             actor=_user(request),
             target=entry.client,
             reason=access.reason,
-            detail={"entry": str(entry.uuid), "version": entry.version_count},
+            detail={
+                "entry": str(entry.uuid),
+                "version": entry.version_count,
+                "challenges": [str(c.uuid) for c in challenges],
+            },
             request=request,
         )
         return render(
@@ -336,6 +344,7 @@ def entry_detail(request: HttpRequest, client_id: uuid.UUID, entry_id: uuid.UUID
                 "entry": entry,
                 "version": entry.current_version,
                 "access": access,
+                "challenges": challenges,
             },
         )
 
@@ -739,3 +748,96 @@ def client_privacy(request: HttpRequest, client_id: uuid.UUID) -> HttpResponse:
     else:
         messages.error(request, "Enter a real date for the privacy information")
     return redirect("records:consents", client_id=client.uuid)
+
+
+# --- Challenges to accuracy -----------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def challenge_new(request: HttpRequest, client_id: uuid.UUID, entry_id: uuid.UUID) -> HttpResponse:
+    entry, access = selectors.get_entry_for_user(request, client_id, entry_id, need="write")
+    form = ChallengeForm(request.POST if request.method == "POST" else None)
+    if form.is_valid():
+        try:
+            services.challenge_record(
+                actor=_user(request),
+                entry=entry,
+                raised_on=form.cleaned_data["raised_on"],
+                client_view=form.cleaned_data["client_view"],
+                request=request,
+            )
+        except RecordError as error:
+            _form_error(form, error)
+        else:
+            messages.success(request, "Challenge recorded: it is shown with the entry")
+            return redirect("records:entry", client_id=entry.client.uuid, entry_id=entry.uuid)
+    return render(
+        request,
+        "records/challenge_form.html",
+        {"client": entry.client, "entry": entry, "access": access, "form": form},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def challenge_decide(
+    request: HttpRequest, client_id: uuid.UUID, entry_id: uuid.UUID, challenge_id: uuid.UUID
+) -> HttpResponse:
+    entry, access = selectors.get_entry_for_user(request, client_id, entry_id, need="write")
+    challenge = next((c for c in selectors.entry_challenges(entry) if c.uuid == challenge_id), None)
+    if challenge is None or challenge.outcome != challenge.Outcome.PENDING:
+        raise Http404("No undecided challenge with that id")
+    current = entry.current_version
+    assert current is not None
+    action = request.POST.get("action") if request.method == "POST" else None
+    correction = CorrectionForm(
+        request.POST if action == "correct" else None,
+        initial={
+            "occurred_on": current.occurred_on,
+            "title": current.title,
+            "body": current.body,
+            "special_categories": current.special_categories,
+            "third_party": current.third_party,
+            "third_party_source": current.third_party_source,
+            "withhold_from_sar": current.withhold_from_sar,
+            "withhold_reason": current.withhold_reason,
+        },
+        prefix="correct",
+    )
+    keep = NotAlteredForm(request.POST if action == "keep" else None, prefix="keep")
+    try:
+        if correction.is_valid():
+            services.challenge_correct(
+                actor=_user(request),
+                challenge=challenge,
+                content=correction.content(),
+                note=correction.cleaned_data["correction_note"],
+                request=request,
+            )
+            messages.success(request, "Entry corrected: the earlier version stays in its history")
+            return redirect("records:entry", client_id=entry.client.uuid, entry_id=entry.uuid)
+        if keep.is_valid():
+            services.challenge_not_altered(
+                actor=_user(request),
+                challenge=challenge,
+                note=keep.cleaned_data["note"],
+                request=request,
+            )
+            messages.success(
+                request, "Decision recorded: the client's view is shown with the entry"
+            )
+            return redirect("records:entry", client_id=entry.client.uuid, entry_id=entry.uuid)
+    except RecordError as error:
+        _form_error(correction if action == "correct" else keep, error)
+    return render(
+        request,
+        "records/challenge_decide.html",
+        {
+            "client": entry.client,
+            "entry": entry,
+            "version": current,
+            "challenge": challenge,
+            "access": access,
+            "correction": correction,
+            "keep": keep,
+        },
+    )

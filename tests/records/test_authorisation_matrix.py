@@ -158,6 +158,8 @@ MATRIX: dict[str, Row] = {
     "records:entry": CLINICAL,
     "records:entry_history": CLINICAL,
     "records:entry_amend": CLINICAL,
+    "records:challenge_new": CLINICAL,
+    "records:challenge_decide": CLINICAL,
     "records:consents": CLINICAL,
     "records:consent_new": CLINICAL,
     "records:consent_withdraw": CLINICAL,
@@ -380,6 +382,13 @@ def _world() -> World:
         ),
     )
 
+    challenge = services.challenge_record(
+        actor=alloc,
+        entry=entry,
+        raised_on=datetime.date(2026, 1, 3),
+        client_view="The date of the meeting is wrong",
+    )
+
     users = {
         PASSWORD_ONLY: _member("pwonly", ["manager"], team_a),  # a manager: the gate still holds
         ALLOCATED: alloc,
@@ -406,6 +415,7 @@ def _world() -> World:
             "access_id": access.uuid,
             "declaration_id": declaration.uuid,
             "consent_id": consent.uuid,
+            "challenge_id": challenge.uuid,
         },
     )
 
