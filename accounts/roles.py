@@ -61,6 +61,7 @@ ROLE_HOMES: tuple[RoleHome, ...] = (
             ("Your teams' clients", "records:team"),
             ("Conflict-of-interest declarations", "records:declarations"),
             ("Break-the-glass reviews", "records:break_glass_reviews"),
+            ("Requests to take records off site", "records:off_site_queue"),
             ("Log a referral", "records:client_new"),
         ),
     ),

@@ -21,6 +21,7 @@ from records.services import (
     ClientDetails,
     ConsentDetails,
     EntryContent,
+    OffSiteDetails,
     RecipientDetails,
     nhs_number_is_valid,
 )
@@ -513,3 +514,53 @@ class NotAlteredForm(forms.Form):
         rows=3,
         help_text="The client's view stays shown with the entry.",
     )
+
+
+class OffSiteForm(forms.Form):
+    what = _area(
+        "What you will take",
+        required=True,
+        rows=2,
+        missing="Say what you will take",
+        help_text="For example: printed support plan and the last three contact notes.",
+    )
+    purpose = _area("Why you need to take it", required=True, rows=2, missing="Say why")
+    safeguards = _area(
+        "How you will keep it safe",
+        required=True,
+        rows=2,
+        missing="Say how you will keep it safe",
+        help_text="Where it will be kept, how it travels, who else could see it.",
+    )
+    leave_on = _date("Date you take it", required=True)
+    return_by = _date("Date it will be back", required=True)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        leave, back = data.get("leave_on"), data.get("return_by")
+        if leave and leave < timezone.localdate():
+            self.add_error("leave_on", "The date you take it cannot be in the past")
+        if leave and back and back < leave:
+            self.add_error("return_by", "The return date cannot be before the date you take it")
+        return data
+
+    def details(self) -> OffSiteDetails:
+        data = self.cleaned_data
+        return OffSiteDetails(
+            what=data["what"],
+            purpose=data["purpose"],
+            safeguards=data["safeguards"],
+            leave_on=data["leave_on"],
+            return_by=data["return_by"],
+        )
+
+
+class OffSiteDecisionForm(forms.Form):
+    approve = forms.TypedChoiceField(
+        label="Decision",
+        choices=[("yes", "Approve"), ("no", "Refuse")],
+        coerce=lambda value: value == "yes",
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose approve or refuse"},
+    )
+    note = _area("Conditions or reasons", rows=2)

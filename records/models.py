@@ -573,3 +573,49 @@ class Challenge(SealedModel):
 
     def sealing_cipher(self) -> AESGCM:
         return self.entry.client.sealing_cipher()
+
+
+class OffSiteRequest(SealedModel):
+    """A request to take a client's records out of the office (002): what, why, until when and how
+    they will be kept safe; a manager of the record's team approves or refuses, and the return is
+    recorded."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting for a manager"
+        APPROVED = "approved", "Approved"
+        REFUSED = "refused", "Refused"
+        RETURNED = "returned", "Returned"
+
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="off_site_requests")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField(default=timezone.now, editable=False)
+    leave_on = models.DateField()
+    return_by = models.DateField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    returned_at = models.DateTimeField(null=True, blank=True)
+
+    what_sealed = models.BinaryField(default=b"", editable=False)
+    purpose_sealed = models.BinaryField(default=b"", editable=False)
+    safeguards_sealed = models.BinaryField(default=b"", editable=False)
+    decision_note_sealed = models.BinaryField(default=b"", editable=False)
+
+    what = Sealed["OffSiteRequest"]("what_sealed")
+    purpose = Sealed["OffSiteRequest"]("purpose_sealed")
+    safeguards = Sealed["OffSiteRequest"]("safeguards_sealed")
+    decision_note = Sealed["OffSiteRequest"]("decision_note_sealed")
+
+    class Meta:
+        ordering = ["-requested_at"]
+        indexes = [models.Index(fields=["client", "status"], name="offsite_client_status")]
+
+    def __str__(self) -> str:
+        return f"Off-site request {self.uuid}"
+
+    def sealing_cipher(self) -> AESGCM:
+        return self.client.sealing_cipher()

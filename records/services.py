@@ -28,6 +28,7 @@ from records.models import (
     ConsentRecipient,
     Entry,
     EntryVersion,
+    OffSiteRequest,
 )
 
 
@@ -898,5 +899,112 @@ def challenge_not_altered(
             note=note,
             version=None,
             reason=access.reason,
+            request=request,
+        )
+
+
+# --- Taking records off site ----------------------------------------------------------------
+
+
+@dataclass
+class OffSiteDetails:
+    what: str
+    purpose: str
+    safeguards: str
+    leave_on: date
+    return_by: date
+
+
+def off_site_request(
+    *, actor: User, client: Client, details: OffSiteDetails, request: HttpRequest | None = None
+) -> OffSiteRequest:
+    """Ask a manager for permission to take the client's records out of the office."""
+    access = policy.decide(actor, client)
+    if not access.write:
+        raise NotPermitted("You cannot take this client's records off site")
+    if details.leave_on < timezone.localdate():
+        raise RecordError("The date you take them cannot be in the past")
+    if details.return_by < details.leave_on:
+        raise RecordError("The return date cannot be before the date you take them")
+    if not (details.what.strip() and details.purpose.strip() and details.safeguards.strip()):
+        raise RecordError("Say what you will take, why, and how you will keep it safe")
+    with transaction.atomic():
+        item = OffSiteRequest(
+            client=client,
+            requested_by=actor,
+            leave_on=details.leave_on,
+            return_by=details.return_by,
+        )
+        item.what = details.what.strip()
+        item.purpose = details.purpose.strip()
+        item.safeguards = details.safeguards.strip()
+        item.save()
+        audit_log(
+            action=RecordAction.OFF_SITE_REQUESTED,
+            actor=actor,
+            target=client,
+            reason=access.reason,
+            detail={"request": str(item.uuid), "return_by": details.return_by.isoformat()},
+            request=request,
+        )
+    return item
+
+
+def off_site_decide(
+    *,
+    actor: User,
+    item: OffSiteRequest,
+    approve: bool,
+    note: str,
+    request: HttpRequest | None = None,
+) -> None:
+    """A manager of the record's team, not the person asking, approves or refuses."""
+    access = policy.decide(actor, item.client)
+    if not access.manage or actor.pk == item.requested_by_id:
+        raise NotPermitted("Another manager of the record's team must decide this request")
+    if not approve and not note.strip():
+        raise RecordError("Give the reason for refusing")
+    status = OffSiteRequest.Status.APPROVED if approve else OffSiteRequest.Status.REFUSED
+    with transaction.atomic():
+        item.decision_note = note.strip()
+        updated = OffSiteRequest.objects.filter(
+            pk=item.pk, status=OffSiteRequest.Status.PENDING
+        ).update(
+            status=status,
+            decided_by=actor,
+            decided_at=timezone.now(),
+            decision_note_sealed=item.decision_note_sealed,
+        )
+        if not updated:
+            raise RecordError("This request has already been decided")
+        audit_log(
+            action=RecordAction.OFF_SITE_DECIDED,
+            actor=actor,
+            target=item.client,
+            reason=access.reason,
+            detail={"request": str(item.uuid), "outcome": status},
+            request=request,
+        )
+
+
+def off_site_returned(
+    *, actor: User, item: OffSiteRequest, request: HttpRequest | None = None
+) -> None:
+    """Record that approved records are back in the office."""
+    access = policy.decide(actor, item.client)
+    if not (access.manage or (access.write and actor.pk == item.requested_by_id)):
+        raise NotPermitted("You cannot record this return")
+    with transaction.atomic():
+        updated = OffSiteRequest.objects.filter(
+            pk=item.pk, status=OffSiteRequest.Status.APPROVED
+        ).update(status=OffSiteRequest.Status.RETURNED, returned_at=timezone.now())
+        if not updated:
+            raise RecordError("Only approved requests can be marked returned")
+        audit_log(
+            action=RecordAction.OFF_SITE_RETURNED,
+            actor=actor,
+            target=item.client,
+            reason=access.reason,
+            detail={"request": str(item.uuid)},
             request=request,
         )

@@ -16,6 +16,7 @@ urlpatterns = [
         views.break_glass_review,
         name="break_glass_review",
     ),
+    path("off-site/", views.off_site_queue, name="off_site_queue"),
     path("declarations/", views.declarations, name="declarations"),
     path("declarations/new/", views.declaration_new, name="declaration_new"),
     path(
@@ -31,6 +32,17 @@ urlpatterns = [
         "<uuid:client_id>/allocation/<int:allocation_id>/end/",
         views.client_deallocate,
         name="client_deallocate",
+    ),
+    path("<uuid:client_id>/off-site/", views.off_site, name="off_site"),
+    path(
+        "<uuid:client_id>/off-site/<uuid:request_id>/decide/",
+        views.off_site_decide,
+        name="off_site_decide",
+    ),
+    path(
+        "<uuid:client_id>/off-site/<uuid:request_id>/returned/",
+        views.off_site_return,
+        name="off_site_return",
     ),
     path("<uuid:client_id>/consent/", views.consents, name="consents"),
     path("<uuid:client_id>/consent/new/", views.consent_new, name="consent_new"),

@@ -31,6 +31,8 @@ from records.forms import (
     NewClientForm,
     NewEntryForm,
     NotAlteredForm,
+    OffSiteDecisionForm,
+    OffSiteForm,
     PrivacyForm,
     SearchForm,
     StatusForm,
@@ -43,6 +45,7 @@ from records.models import (
     ClientStatus,
     ConflictDeclaration,
     EntryKind,
+    OffSiteRequest,
 )
 from records.services import RecordError
 
@@ -841,3 +844,125 @@ def challenge_decide(
             "keep": keep,
         },
     )
+
+
+# --- Taking records off site ----------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def off_site(request: HttpRequest, client_id: uuid.UUID) -> HttpResponse:
+    need: selectors.Need = "write" if request.method == "POST" else "clinical"
+    client, access = selectors.get_client_for_user(request, client_id, need=need)
+    form = OffSiteForm(request.POST if request.method == "POST" else None)
+    if form.is_valid():
+        try:
+            services.off_site_request(
+                actor=_user(request), client=client, details=form.details(), request=request
+            )
+        except RecordError as error:
+            _form_error(form, error)
+        else:
+            messages.success(request, "Request sent to the team's managers")
+            return redirect("records:off_site", client_id=client.uuid)
+    items = list(
+        client.off_site_requests.select_related("requested_by", "decided_by").order_by(
+            "-requested_at"
+        )
+    )
+    for item in items:
+        item.client = client
+    with transaction.atomic():
+        audit_log(
+            action=RecordAction.OFF_SITE_VIEWED,
+            actor=_user(request),
+            target=client,
+            reason=access.reason,
+            detail={"requests_listed": [str(item.uuid) for item in items]},
+            request=request,
+        )
+        return render(
+            request,
+            "records/off_site.html",
+            {
+                "client": client,
+                "access": access,
+                "items": items,
+                "form": form,
+                "decision_form": OffSiteDecisionForm(),
+                "user_id": _user(request).pk,
+            },
+        )
+
+
+def _off_site_item(client: Client, request_id: uuid.UUID) -> OffSiteRequest:
+    item = client.off_site_requests.filter(uuid=request_id).first()
+    if item is None:
+        raise Http404("No such request")
+    item.client = client
+    return item
+
+
+@require_POST
+def off_site_decide(
+    request: HttpRequest, client_id: uuid.UUID, request_id: uuid.UUID
+) -> HttpResponse:
+    client, _ = selectors.get_client_for_user(request, client_id, need="manage")
+    item = _off_site_item(client, request_id)
+    form = OffSiteDecisionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose approve or refuse")
+        return redirect("records:off_site", client_id=client.uuid)
+    try:
+        services.off_site_decide(
+            actor=_user(request),
+            item=item,
+            approve=form.cleaned_data["approve"],
+            note=form.cleaned_data["note"],
+            request=request,
+        )
+    except RecordError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, "Decision recorded")
+    return redirect("records:off_site", client_id=client.uuid)
+
+
+@require_POST
+def off_site_return(
+    request: HttpRequest, client_id: uuid.UUID, request_id: uuid.UUID
+) -> HttpResponse:
+    client, _ = selectors.get_client_for_user(request, client_id, need="clinical")
+    item = _off_site_item(client, request_id)
+    try:
+        services.off_site_returned(actor=_user(request), item=item, request=request)
+    except RecordError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, "Return recorded")
+    return redirect("records:off_site", client_id=client.uuid)
+
+
+@require_http_methods(["GET"])
+def off_site_queue(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    if not user.has_role(Role.MANAGER):
+        raise PermissionDenied("Approving off-site requests is for managers")
+    items = list(
+        OffSiteRequest.objects.filter(
+            client__team_id__in=policy.managed_teams(user),
+            status=OffSiteRequest.Status.PENDING,
+        )
+        .exclude(requested_by=user)
+        .select_related("client__team", "requested_by")
+        .order_by("leave_on")
+    )
+    with transaction.atomic():
+        audit_log(
+            action=RecordAction.LIST_VIEWED,
+            actor=user,
+            object_type="records.offsiterequest",
+            object_id="queue",
+            detail={"shown": [item.client_id for item in items], "count": len(items)},
+            request=request,
+        )
+        return render(request, "records/off_site_queue.html", {"items": items})

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 import pytest
 from django.test import Client as Browser
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
 from accounts.models import Team, User
 from records import policy, services
@@ -160,6 +161,10 @@ MATRIX: dict[str, Row] = {
     "records:entry_amend": CLINICAL,
     "records:challenge_new": CLINICAL,
     "records:challenge_decide": CLINICAL,
+    "records:off_site": CLINICAL,
+    "records:off_site_decide": row(NOT_ALLOWED),
+    "records:off_site_return": row(NOT_ALLOWED),
+    "records:off_site_queue": row(FORBIDDEN, manager=OK),
     "records:consents": CLINICAL,
     "records:consent_new": CLINICAL,
     "records:consent_withdraw": CLINICAL,
@@ -175,6 +180,16 @@ POST_MATRIX: dict[str, Row] = {
         **for_users((ADMIN_STAFF, MANAGER), REDIRECT),
     ),
     "records:break_glass_review": row(NOT_FOUND, manager=REDIRECT, data_team=REDIRECT),
+    "records:off_site_decide": row(
+        NOT_FOUND,
+        **for_users((ALLOCATED, TEAM_PRACTITIONER, ADMIN_STAFF), FORBIDDEN),
+        manager=REDIRECT,
+    ),
+    "records:off_site_return": row(
+        NOT_FOUND,
+        **for_users((ALLOCATED, TEAM_PRACTITIONER, MANAGER), REDIRECT),
+        admin_staff=FORBIDDEN,
+    ),
     "records:client_privacy": row(
         NOT_FOUND,
         **for_users((ALLOCATED, TEAM_PRACTITIONER, MANAGER), REDIRECT),
@@ -389,6 +404,18 @@ def _world() -> World:
         client_view="The date of the meeting is wrong",
     )
 
+    off_site = services.off_site_request(
+        actor=alloc,
+        client=client,
+        details=services.OffSiteDetails(
+            what="Support plan",
+            purpose="Home visit",
+            safeguards="Locked bag",
+            leave_on=timezone.localdate(),
+            return_by=timezone.localdate(),
+        ),
+    )
+
     users = {
         PASSWORD_ONLY: _member("pwonly", ["manager"], team_a),  # a manager: the gate still holds
         ALLOCATED: alloc,
@@ -416,6 +443,7 @@ def _world() -> World:
             "declaration_id": declaration.uuid,
             "consent_id": consent.uuid,
             "challenge_id": challenge.uuid,
+            "request_id": off_site.uuid,
         },
     )
 
