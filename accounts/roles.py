@@ -83,6 +83,7 @@ ROLE_HOMES: tuple[RoleHome, ...] = (
             "Run retention and disposal, and the data-sharing agreements register",
             "Report to the IG group",
         ),
+        (("Who has accessed a record", "records:access_log_lookup"),),
     ),
     RoleHome(
         Role.CALDICOTT_GUARDIAN,

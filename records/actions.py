@@ -26,6 +26,7 @@ class RecordAction(models.TextChoices):
     OFF_SITE_REQUESTED = "off_site.requested", "Taking records off site requested"
     OFF_SITE_DECIDED = "off_site.decided", "Taking records off site approved or refused"
     OFF_SITE_RETURNED = "off_site.returned", "Records taken off site returned"
+    ACCESS_LOG_VIEWED = "client.access_log_viewed", "Who has accessed the record: viewed"
     CONSENT_VIEWED = "consent.viewed", "Client's consents viewed"
     CONSENT_RECORDED = "consent.recorded", "Consent to share recorded"
     CONSENT_WITHDRAWN = "consent.withdrawn", "Consent withdrawn"

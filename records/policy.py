@@ -56,6 +56,7 @@ class Reason(models.TextChoices):
     TEAM_MANAGER = "team_manager", "Manager of the team that holds the record"
     ADMIN_DUTY = "admin_duty", "Administration duty (administrative part only)"
     BREAK_GLASS = "break_glass", "Break the glass"
+    IG_DUTY = "ig_duty", "Information governance duty (access log only)"
     CONFLICT = "conflict", "Refused: conflict-of-interest restriction"
     DISPOSED = "disposed", "Refused: record disposed of"
     NO_GRANT = "no_grant", "Refused: no grant"
@@ -229,6 +230,18 @@ def may_break_glass(user: User, client: Client) -> bool:
         and not client.is_disposed
         and not _blocked(user).filter(client=client).exists()
     )
+
+
+def may_see_access_log(user: User, client: Client) -> Reason | None:
+    """ "Who has accessed this record": the record's team manager, and the IG lead (who answers
+    clients' questions and subject access requests) for any record. A restriction still wins."""
+    if not user.is_active or _blocked(user).filter(client=client).exists():
+        return None
+    if decide(user, client).manage:
+        return Reason.TEAM_MANAGER
+    if user.has_role(Role.IG_LEAD):
+        return Reason.IG_DUTY
+    return None
 
 
 def may_manage_team(user: User, team_id: int) -> bool:

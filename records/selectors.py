@@ -18,7 +18,7 @@ from django.http import Http404, HttpRequest
 from django.utils import timezone
 
 from accounts.audit import audit_log
-from accounts.models import AuditOutcome, User
+from accounts.models import AuditEvent, AuditOutcome, User
 from records import crypto, policy
 from records.actions import RecordAction
 from records.models import (
@@ -253,3 +253,29 @@ def entry_challenges(entry: Entry) -> list[Challenge]:
     for challenge in challenges:
         challenge.entry = entry
     return challenges
+
+
+def get_access_log_client(request: HttpRequest, client_id: uuid.UUID) -> tuple[Client, str]:
+    """Fetch a client for its access log: 404, audited, unless the user may see the log."""
+    user = _user(request)
+    client = Client.objects.filter(uuid=client_id).select_related("team").first()
+    reason = policy.may_see_access_log(user, client) if client is not None else None
+    if client is None or reason is None:
+        _refuse(
+            request,
+            client=client,
+            requested=str(client_id),
+            need="manage",
+            access=policy.decide(user, client) if client is not None else policy.NO_ACCESS,
+        )
+        raise Http404("No client record found")
+    return client, reason
+
+
+def access_events(client: Client) -> QuerySet[AuditEvent]:
+    """Every audit event about the client's record, newest first (indexed on object)."""
+    return (
+        AuditEvent.objects.filter(object_type="records.client", object_id=str(client.pk))
+        .select_related("actor")
+        .order_by("-seq")
+    )

@@ -17,6 +17,7 @@ urlpatterns = [
         name="break_glass_review",
     ),
     path("off-site/", views.off_site_queue, name="off_site_queue"),
+    path("access-log/", views.access_log_lookup, name="access_log_lookup"),
     path("declarations/", views.declarations, name="declarations"),
     path("declarations/new/", views.declaration_new, name="declaration_new"),
     path(
@@ -33,6 +34,7 @@ urlpatterns = [
         views.client_deallocate,
         name="client_deallocate",
     ),
+    path("<uuid:client_id>/accesses/", views.client_accesses, name="client_accesses"),
     path("<uuid:client_id>/off-site/", views.off_site, name="off_site"),
     path(
         "<uuid:client_id>/off-site/<uuid:request_id>/decide/",

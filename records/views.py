@@ -8,6 +8,7 @@ import uuid
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -966,3 +967,78 @@ def off_site_queue(request: HttpRequest) -> HttpResponse:
             request=request,
         )
         return render(request, "records/off_site_queue.html", {"items": items})
+
+
+# --- Who has accessed this record -----------------------------------------------------------
+
+ACTION_LABELS = dict(RecordAction.choices)
+REASON_LABELS = dict(policy.Reason.choices)
+
+
+@require_http_methods(["GET"])
+def client_accesses(request: HttpRequest, client_id: uuid.UUID) -> HttpResponse:
+    client, reason = selectors.get_access_log_client(request, client_id)
+    page = Paginator(selectors.access_events(client), 50).get_page(request.GET.get("page"))
+    events = list(page)
+    rows = [
+        {
+            "event": event,
+            "action": ACTION_LABELS.get(event.action, event.action),
+            "reason": REASON_LABELS.get(event.reason, event.reason),
+        }
+        for event in events
+    ]
+    with transaction.atomic():
+        audit_log(
+            action=RecordAction.ACCESS_LOG_VIEWED,
+            actor=_user(request),
+            target=client,
+            reason=reason,
+            detail={"page": page.number, "events_shown": [event.seq for event in events]},
+            request=request,
+        )
+        return render(
+            request,
+            "records/client_accesses.html",
+            {"client": client, "page": page, "rows": rows},
+        )
+
+
+@require_http_methods(["GET", "POST"])
+def access_log_lookup(request: HttpRequest) -> HttpResponse:
+    """The IG lead finds any record's access log, by exact match, to answer a client."""
+    user = _user(request)
+    if not user.has_role(Role.IG_LEAD):
+        raise PermissionDenied("Finding any record's access log is for the IG lead")
+    form = SearchForm(request.POST if request.method == "POST" else None)
+    clients: list[Client] | None = None
+    if form.is_valid():
+        data = form.cleaned_data
+        clients = [
+            client
+            for client in selectors.search(
+                user,
+                reference=data["reference"],
+                nhs_number=data["nhs_number"],
+                family_name=data["family_name"],
+                date_of_birth=data["date_of_birth"],
+                within=Client.objects.select_related("team"),
+            )
+            if policy.may_see_access_log(user, client) is not None
+        ]
+    with transaction.atomic():
+        if clients is not None:
+            audit_log(
+                action=RecordAction.SEARCHED,
+                actor=user,
+                object_type="records.client_list",
+                object_id="access_log_lookup",
+                reason=policy.Reason.IG_DUTY,
+                detail={
+                    "terms": selectors.hashed_terms(**form.cleaned_data),
+                    "count": len(clients),
+                    "shown": [client.pk for client in clients],
+                },
+                request=request,
+            )
+        return render(request, "records/access_log_lookup.html", {"form": form, "clients": clients})

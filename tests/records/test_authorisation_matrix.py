@@ -161,6 +161,8 @@ MATRIX: dict[str, Row] = {
     "records:entry_amend": CLINICAL,
     "records:challenge_new": CLINICAL,
     "records:challenge_decide": CLINICAL,
+    "records:client_accesses": row(NOT_FOUND, manager=OK, ig_lead=OK),
+    "records:access_log_lookup": row(FORBIDDEN, ig_lead=OK),
     "records:off_site": CLINICAL,
     "records:off_site_decide": row(NOT_ALLOWED),
     "records:off_site_return": row(NOT_ALLOWED),
