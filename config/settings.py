@@ -244,6 +244,12 @@ if len(BLIND_INDEX_KEY) < 32:
 # --- Client records ------------------------------------------------------------------------------
 # How long break-the-glass access lasts before the user must ask again.
 BREAK_GLASS_MINUTES = env_int("CONFIDE_BREAK_GLASS_MINUTES", 240, minimum=5)
+# Case documents: the largest upload, and where the (encrypted) files live, outside the web root.
+ATTACHMENT_MAX_BYTES = env_int("CONFIDE_ATTACHMENT_MAX_MB", 10, minimum=1) * 1024 * 1024
+ATTACHMENT_DIR = Path(env_str("CONFIDE_ATTACHMENT_DIR", str(DATA_DIR / "attachments")))
+# Uploads are held in memory only, never in a temporary file in clear; larger ones are refused.
+FILE_UPLOAD_HANDLERS = ["django.core.files.uploadhandler.MemoryFileUploadHandler"]
+FILE_UPLOAD_MAX_MEMORY_SIZE = ATTACHMENT_MAX_BYTES
 
 # --- Accounts and sign-in -----------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"

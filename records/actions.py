@@ -18,6 +18,8 @@ class RecordAction(models.TextChoices):
     SEARCHED = "clients.searched", "Clients searched"
     ENTRY_VIEWED = "entry.viewed", "Entry viewed"
     ENTRY_HISTORY_VIEWED = "entry.history_viewed", "Entry's version history viewed"
+    ATTACHMENT_ADDED = "attachment.added", "Document attached"
+    ATTACHMENT_VIEWED = "attachment.viewed", "Document opened"
     ENTRY_CREATED = "entry.created", "Entry added"
     ENTRY_AMENDED = "entry.amended", "Entry amended (new version)"
     CHALLENGE_RECORDED = "challenge.recorded", "Client's challenge to an entry recorded"

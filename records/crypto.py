@@ -163,3 +163,19 @@ def normalise_name(name: str) -> str:
 
 def normalise_nhs_number(value: str) -> str:
     return re.sub(r"\D", "", value)
+
+
+# --- Files --------------------------------------------------------------------------------------
+
+
+def seal_file(cipher: AESGCM, data: bytes, *, attachment: str) -> bytes:
+    return seal_bytes(cipher, data, aad=f"confide/attachment/{attachment}".encode())
+
+
+def open_file(cipher: AESGCM, sealed: bytes, *, attachment: str) -> bytes:
+    return _open(cipher, sealed, f"confide/attachment/{attachment}".encode())
+
+
+def seal_bytes(cipher: AESGCM, data: bytes, *, aad: bytes) -> bytes:
+    nonce = os.urandom(NONCE_BYTES)
+    return FORMAT + nonce + cipher.encrypt(nonce, data, aad)

@@ -564,3 +564,11 @@ class OffSiteDecisionForm(forms.Form):
         error_messages={"required": "Choose approve or refuse"},
     )
     note = _area("Conditions or reasons", rows=2)
+
+
+class AttachmentForm(forms.Form):
+    file = forms.FileField(
+        label="Document",
+        help_text="PDF, Word or OpenDocument text, JPEG or PNG image, or plain text.",
+        error_messages={"required": "Choose the file to attach", "empty": "The file is empty"},
+    )

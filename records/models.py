@@ -619,3 +619,29 @@ class OffSiteRequest(SealedModel):
 
     def sealing_cipher(self) -> AESGCM:
         return self.client.sealing_cipher()
+
+
+class Attachment(SealedModel):
+    """A document attached to an entry (a case file document). The file is kept outside the web
+    root, encrypted under the client's data key and bound to this row, and is served only through
+    an access-checked, audited view. Like entries, attachments are permanent."""
+
+    entry = models.ForeignKey(Entry, on_delete=models.CASCADE, related_name="attachments")
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField()
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(default=timezone.now, editable=False)
+    filename_sealed = models.BinaryField(default=b"", editable=False)
+
+    filename = Sealed["Attachment"]("filename_sealed")
+
+    class Meta:
+        ordering = ["uploaded_at"]
+
+    def __str__(self) -> str:
+        return f"Attachment {self.uuid}"
+
+    def sealing_cipher(self) -> AESGCM:
+        return self.entry.client.sealing_cipher()

@@ -23,6 +23,7 @@ from records import crypto, policy
 from records.actions import RecordAction
 from records.models import (
     Allocation,
+    Attachment,
     Challenge,
     Client,
     Consent,
@@ -279,3 +280,10 @@ def access_events(client: Client) -> QuerySet[AuditEvent]:
         .select_related("actor")
         .order_by("-seq")
     )
+
+
+def entry_attachments(entry: Entry) -> list[Attachment]:
+    attachments = list(entry.attachments.select_related("uploaded_by"))
+    for attachment in attachments:
+        attachment.entry = entry
+    return attachments

@@ -7,7 +7,10 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 
+import filetype
+from django.conf import settings
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
@@ -18,6 +21,7 @@ from records import crypto, policy
 from records.actions import RecordAction
 from records.models import (
     Allocation,
+    Attachment,
     BreakGlassAccess,
     Challenge,
     Client,
@@ -1008,3 +1012,97 @@ def off_site_returned(
             detail={"request": str(item.uuid)},
             request=request,
         )
+
+
+# --- Case documents -------------------------------------------------------------------------
+
+# What may be attached, by what the content is (not what its name says).
+ATTACHMENT_TYPES = {
+    "application/pdf": "PDF",
+    "image/jpeg": "JPEG image",
+    "image/png": "PNG image",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "Word document",
+    "application/vnd.oasis.opendocument.text": "OpenDocument text",
+    "text/plain": "plain text",
+}
+
+
+def attachment_type(data: bytes) -> str | None:
+    """The MIME type of an allowed document, judged from its bytes; None if not allowed."""
+    kind = filetype.guess(data)
+    if kind is not None:
+        return kind.mime if kind.mime in ATTACHMENT_TYPES else None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    return "text/plain" if "\x00" not in text else None
+
+
+def attachment_path(attachment: Attachment) -> Path:
+    return Path(settings.ATTACHMENT_DIR) / str(attachment.uuid)
+
+
+def attachment_add(
+    *,
+    actor: User,
+    entry: Entry,
+    filename: str,
+    data: bytes,
+    request: HttpRequest | None = None,
+) -> Attachment:
+    """Attach a document to an entry: checked by size and by content, encrypted under the client's
+    key into the attachment folder, recorded with its audit event. A failure leaves no file."""
+    client = entry.client
+    access = policy.decide(actor, client)
+    if not access.write:
+        raise NotPermitted("You cannot add documents to this record")
+    if not data:
+        raise RecordError("The file is empty")
+    limit = settings.ATTACHMENT_MAX_BYTES
+    if len(data) > limit:
+        raise RecordError(f"The file must be {limit // (1024 * 1024)} MB or smaller")
+    content_type = attachment_type(data)
+    if content_type is None:
+        raise RecordError(
+            "Attach a PDF, Word or OpenDocument text file, a JPEG or PNG image, or plain text"
+        )
+    attachment = Attachment(
+        entry=entry, content_type=content_type, size=len(data), uploaded_by=actor
+    )
+    attachment.filename = Path(filename).name[:200] or "document"
+    path = attachment_path(attachment)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    sealed = crypto.seal_file(client.sealing_cipher(), data, attachment=str(attachment.uuid))
+    partial = path.with_suffix(".partial")
+    partial.write_bytes(sealed)
+    try:
+        with transaction.atomic():
+            attachment.save()
+            audit_log(
+                action=RecordAction.ATTACHMENT_ADDED,
+                actor=actor,
+                target=client,
+                reason=access.reason,
+                detail={
+                    "entry": str(entry.uuid),
+                    "attachment": str(attachment.uuid),
+                    "type": content_type,
+                    "size": len(data),
+                },
+                request=request,
+            )
+            partial.replace(path)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        path.unlink(missing_ok=True)
+        raise
+    return attachment
+
+
+def attachment_read(attachment: Attachment) -> bytes:
+    """The document's bytes. Callers authorise and audit first (see the download view)."""
+    sealed = attachment_path(attachment).read_bytes()
+    return crypto.open_file(
+        attachment.entry.client.sealing_cipher(), sealed, attachment=str(attachment.uuid)
+    )

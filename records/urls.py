@@ -67,6 +67,16 @@ urlpatterns = [
         name="entry_amend",
     ),
     path(
+        "<uuid:client_id>/entries/<uuid:entry_id>/documents/new/",
+        views.attachment_new,
+        name="attachment_new",
+    ),
+    path(
+        "<uuid:client_id>/entries/<uuid:entry_id>/documents/<uuid:attachment_id>/",
+        views.attachment_download,
+        name="attachment",
+    ),
+    path(
         "<uuid:client_id>/entries/<uuid:entry_id>/challenges/new/",
         views.challenge_new,
         name="challenge_new",

@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import uuid
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.audit import audit_log
@@ -21,6 +23,7 @@ from records.actions import RecordAction
 from records.forms import (
     AllocateForm,
     AmendEntryForm,
+    AttachmentForm,
     BreakGlassForm,
     BreakGlassReviewForm,
     ChallengeForm,
@@ -327,6 +330,7 @@ def entry_new(request: HttpRequest, client_id: uuid.UUID) -> HttpResponse:
 def entry_detail(request: HttpRequest, client_id: uuid.UUID, entry_id: uuid.UUID) -> HttpResponse:
     entry, access = selectors.get_entry_for_user(request, client_id, entry_id)
     challenges = selectors.entry_challenges(entry)
+    attachments = selectors.entry_attachments(entry)
     with transaction.atomic():
         audit_log(
             action=RecordAction.ENTRY_VIEWED,
@@ -337,6 +341,7 @@ def entry_detail(request: HttpRequest, client_id: uuid.UUID, entry_id: uuid.UUID
                 "entry": str(entry.uuid),
                 "version": entry.version_count,
                 "challenges": [str(c.uuid) for c in challenges],
+                "attachments_listed": [str(a.uuid) for a in attachments],
             },
             request=request,
         )
@@ -349,6 +354,7 @@ def entry_detail(request: HttpRequest, client_id: uuid.UUID, entry_id: uuid.UUID
                 "version": entry.current_version,
                 "access": access,
                 "challenges": challenges,
+                "attachments": attachments,
             },
         )
 
@@ -1042,3 +1048,81 @@ def access_log_lookup(request: HttpRequest) -> HttpResponse:
                 request=request,
             )
         return render(request, "records/access_log_lookup.html", {"form": form, "clients": clients})
+
+
+# --- Case documents -------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def attachment_new(request: HttpRequest, client_id: uuid.UUID, entry_id: uuid.UUID) -> HttpResponse:
+    entry, access = selectors.get_entry_for_user(request, client_id, entry_id, need="write")
+    form = AttachmentForm(
+        request.POST if request.method == "POST" else None,
+        request.FILES if request.method == "POST" else None,
+    )
+    limit_mb = settings.ATTACHMENT_MAX_BYTES // (1024 * 1024)
+    too_big = (
+        request.method == "POST"
+        and "file" not in request.FILES
+        and int(request.META.get("CONTENT_LENGTH") or 0) > settings.ATTACHMENT_MAX_BYTES
+    )
+    if too_big:
+        # Uploads above the limit are never held (not even in a temporary file): say why.
+        form.is_valid()
+        form.errors.pop("file", None)
+        form.add_error("file", f"The file must be {limit_mb} MB or smaller")
+    elif form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            services.attachment_add(
+                actor=_user(request),
+                entry=entry,
+                filename=upload.name or "",
+                data=upload.read(),
+                request=request,
+            )
+        except RecordError as error:
+            form.add_error("file", str(error))
+        else:
+            messages.success(request, "Document attached")
+            return redirect("records:entry", client_id=entry.client.uuid, entry_id=entry.uuid)
+    return render(
+        request,
+        "records/attachment_form.html",
+        {
+            "client": entry.client,
+            "entry": entry,
+            "access": access,
+            "form": form,
+            "limit_mb": limit_mb,
+        },
+    )
+
+
+@require_http_methods(["GET"])
+def attachment_download(
+    request: HttpRequest, client_id: uuid.UUID, entry_id: uuid.UUID, attachment_id: uuid.UUID
+) -> HttpResponse:
+    entry, access = selectors.get_entry_for_user(request, client_id, entry_id)
+    attachment = next(
+        (a for a in selectors.entry_attachments(entry) if a.uuid == attachment_id), None
+    )
+    if attachment is None:
+        raise Http404("No such document")
+    data = services.attachment_read(attachment)
+    with transaction.atomic():
+        audit_log(
+            action=RecordAction.ATTACHMENT_VIEWED,
+            actor=_user(request),
+            target=entry.client,
+            reason=access.reason,
+            detail={"entry": str(entry.uuid), "attachment": str(attachment.uuid)},
+            request=request,
+        )
+        response = HttpResponse(data, content_type=attachment.content_type)
+        response["Content-Disposition"] = (
+            content_disposition_header(as_attachment=True, filename=attachment.filename)
+            or "attachment"
+        )
+        response["Cache-Control"] = "no-store, private"
+        return response

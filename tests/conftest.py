@@ -36,6 +36,7 @@ def _isolated(settings, tmp_path):
     # Fast hashing in tests; the real hasher is Django's default PBKDF2.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.AUDIT_ANCHOR_DIR = tmp_path / "anchors"
+    settings.ATTACHMENT_DIR = tmp_path / "attachments"
     from records.policy import forget_cached_permissions
 
     forget_cached_permissions()  # a transactional test's flush re-creates permissions

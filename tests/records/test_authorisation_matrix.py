@@ -159,6 +159,8 @@ MATRIX: dict[str, Row] = {
     "records:entry": CLINICAL,
     "records:entry_history": CLINICAL,
     "records:entry_amend": CLINICAL,
+    "records:attachment_new": CLINICAL,
+    "records:attachment": CLINICAL,
     "records:challenge_new": CLINICAL,
     "records:challenge_decide": CLINICAL,
     "records:client_accesses": row(NOT_FOUND, manager=OK, ig_lead=OK),
@@ -418,6 +420,10 @@ def _world() -> World:
         ),
     )
 
+    attachment = services.attachment_add(
+        actor=alloc, entry=entry, filename="letter.pdf", data=b"%PDF-1.4\nmatrix\n%%EOF\n"
+    )
+
     users = {
         PASSWORD_ONLY: _member("pwonly", ["manager"], team_a),  # a manager: the gate still holds
         ALLOCATED: alloc,
@@ -446,6 +452,7 @@ def _world() -> World:
             "consent_id": consent.uuid,
             "challenge_id": challenge.uuid,
             "request_id": off_site.uuid,
+            "attachment_id": attachment.uuid,
         },
     )
 
