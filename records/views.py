@@ -67,6 +67,30 @@ def _form_error(form: object, error: RecordError) -> None:
     form.add_error(None, str(error))
 
 
+def _render_audited(
+    request: HttpRequest,
+    template: str,
+    context: dict[str, object],
+    *,
+    action: str,
+    client: Client,
+    reason: str,
+    detail: dict[str, object],
+) -> HttpResponse:
+    """Render a page that shows part of a record, with its audit event in the same transaction:
+    if the event cannot be written, the page is not served."""
+    with transaction.atomic():
+        audit_log(
+            action=action,
+            actor=_user(request),
+            target=client,
+            reason=reason,
+            detail=detail,
+            request=request,
+        )
+        return render(request, template, context)
+
+
 # --- Lists ----------------------------------------------------------------------------------
 
 
@@ -277,8 +301,14 @@ def client_allocation(request: HttpRequest, client_id: uuid.UUID) -> HttpRespons
         else:
             messages.success(request, "Case allocated")
             return redirect("records:client", client_id=client.uuid)
-    return render(
-        request, "records/allocation.html", {"client": client, "form": form, "access": access}
+    return _render_audited(
+        request,
+        "records/allocation.html",
+        {"client": client, "form": form, "access": access},
+        action=RecordAction.CLIENT_VIEWED,
+        client=client,
+        reason=access.reason,
+        detail={"part": "allocation"},
     )
 
 
@@ -731,10 +761,14 @@ def consent_withdraw(
         else:
             messages.success(request, "Withdrawal recorded: the consent no longer covers sharing")
             return redirect("records:consents", client_id=client.uuid)
-    return render(
+    return _render_audited(
         request,
         "records/consent_withdraw.html",
         {"client": client, "access": access, "consent": consent, "form": form},
+        action=RecordAction.CONSENT_VIEWED,
+        client=client,
+        reason=access.reason,
+        detail={"consents_listed": [str(consent.uuid)], "form": "withdraw"},
     )
 
 
@@ -781,10 +815,14 @@ def challenge_new(request: HttpRequest, client_id: uuid.UUID, entry_id: uuid.UUI
         else:
             messages.success(request, "Challenge recorded: it is shown with the entry")
             return redirect("records:entry", client_id=entry.client.uuid, entry_id=entry.uuid)
-    return render(
+    return _render_audited(
         request,
         "records/challenge_form.html",
         {"client": entry.client, "entry": entry, "access": access, "form": form},
+        action=RecordAction.ENTRY_VIEWED,
+        client=entry.client,
+        reason=access.reason,
+        detail={"entry": str(entry.uuid), "form": "challenge"},
     )
 
 
@@ -838,7 +876,7 @@ def challenge_decide(
             return redirect("records:entry", client_id=entry.client.uuid, entry_id=entry.uuid)
     except RecordError as error:
         _form_error(correction if action == "correct" else keep, error)
-    return render(
+    return _render_audited(
         request,
         "records/challenge_decide.html",
         {
@@ -849,6 +887,14 @@ def challenge_decide(
             "access": access,
             "correction": correction,
             "keep": keep,
+        },
+        action=RecordAction.ENTRY_VIEWED,
+        client=entry.client,
+        reason=access.reason,
+        detail={
+            "entry": str(entry.uuid),
+            "version": entry.version_count,
+            "challenge": str(challenge.uuid),
         },
     )
 
@@ -1086,7 +1132,7 @@ def attachment_new(request: HttpRequest, client_id: uuid.UUID, entry_id: uuid.UU
         else:
             messages.success(request, "Document attached")
             return redirect("records:entry", client_id=entry.client.uuid, entry_id=entry.uuid)
-    return render(
+    return _render_audited(
         request,
         "records/attachment_form.html",
         {
@@ -1096,6 +1142,10 @@ def attachment_new(request: HttpRequest, client_id: uuid.UUID, entry_id: uuid.UU
             "form": form,
             "limit_mb": limit_mb,
         },
+        action=RecordAction.ENTRY_VIEWED,
+        client=entry.client,
+        reason=access.reason,
+        detail={"entry": str(entry.uuid), "form": "attach"},
     )
 
 

@@ -514,3 +514,55 @@ def test_a_decision_needs_a_reference_and_reasons(team: Team) -> None:
     assert "Enter the reasons for the decision" in text
     declaration.refresh_from_db()
     assert declaration.decision == "pending"
+
+
+def test_every_page_that_shows_part_of_a_record_writes_an_audit_event(team: Team) -> None:
+    from records import services
+
+    manager = _member("morgan", "manager", team)
+    client = make_client(team)
+    entry = make_entry(client, manager)
+    consent = services.consent_record(
+        actor=manager,
+        client=client,
+        details=services.ConsentDetails(
+            purpose="referral",
+            purpose_detail="",
+            information="Contact details",
+            recipients=[services.RecipientDetails(kind="agency", name="Housing")],
+            given_by="client",
+            given_by_name="",
+            capacity_considered=True,
+            evidence="verbal",
+            evidence_note="",
+            given_on=datetime.date(2026, 1, 2),
+        ),
+    )
+    challenge = services.challenge_record(
+        actor=manager, entry=entry, raised_on=datetime.date(2026, 1, 3), client_view="Wrong"
+    )
+    base = f"/records/{client.uuid}/"
+    on_entry = f"{base}entries/{entry.uuid}/"
+    pages = [
+        base,
+        f"{base}details/",
+        f"{base}allocation/",
+        f"{base}consent/",
+        f"{base}consent/{consent.uuid}/withdraw/",
+        f"{base}off-site/",
+        f"{base}accesses/",
+        on_entry,
+        f"{on_entry}history/",
+        f"{on_entry}amend/",
+        f"{on_entry}challenges/new/",
+        f"{on_entry}challenges/{challenge.uuid}/",
+        f"{on_entry}documents/new/",
+    ]
+    browser = _browser(manager)
+    about_client = AuditEvent.objects.filter(
+        actor=manager, object_type="records.client", object_id=str(client.pk)
+    )
+    for page in pages:
+        before = about_client.count()
+        assert browser.get(page).status_code == 200, page
+        assert about_client.count() == before + 1, f"{page} wrote no audit event"
