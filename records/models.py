@@ -36,6 +36,27 @@ class SealedModel(models.Model):
         raise NotImplementedError
 
 
+def _own_key_cipher(instance: Client | ConflictDeclaration) -> AESGCM:
+    """The cipher of a row that holds its own wrapped data key, made on first use and kept on
+    the instance, so a page of rows unwraps each key once."""
+    cipher: AESGCM | None = instance.__dict__.get("_cipher")
+    if cipher is None:
+        if instance.data_key_wrapped is None:
+            data_key = crypto.new_data_key()
+            instance.data_key_master_id, instance.data_key_wrapped = crypto.wrap(
+                data_key, client_uuid=str(instance.uuid)
+            )
+        else:
+            data_key = crypto.unwrap(
+                bytes(instance.data_key_wrapped),
+                master_id=instance.data_key_master_id,
+                client_uuid=str(instance.uuid),
+            )
+        cipher = AESGCM(data_key)
+        instance.__dict__["_cipher"] = cipher
+    return cipher
+
+
 class ClientStatus(models.TextChoices):
     REFERRED = "referred", "Referred"
     ACTIVE = "active", "Active"
@@ -123,24 +144,9 @@ class Client(SealedModel):
     # --- Keys ---------------------------------------------------------------------------------
 
     def sealing_cipher(self) -> AESGCM:
-        cipher: AESGCM | None = self.__dict__.get("_cipher")
-        if cipher is None:
-            if self.data_key_destroyed_at is not None:
-                raise crypto.KeyDestroyed(f"the data key of client {self.uuid} was destroyed")
-            if self.data_key_wrapped is None:
-                data_key = crypto.new_data_key()
-                self.data_key_master_id, self.data_key_wrapped = crypto.wrap(
-                    data_key, client_uuid=str(self.uuid)
-                )
-            else:
-                data_key = crypto.unwrap(
-                    bytes(self.data_key_wrapped),
-                    master_id=self.data_key_master_id,
-                    client_uuid=str(self.uuid),
-                )
-            cipher = AESGCM(data_key)
-            self.__dict__["_cipher"] = cipher
-        return cipher
+        if self.data_key_destroyed_at is not None:
+            raise crypto.KeyDestroyed(f"the data key of client {self.uuid} was destroyed")
+        return _own_key_cipher(self)
 
     # --- Derived values -----------------------------------------------------------------------
 
@@ -306,22 +312,7 @@ class ConflictDeclaration(SealedModel):
     def sealing_cipher(self) -> AESGCM:
         # A declaration is about a person, not yet a record: it has its own data key, so it
         # survives being linked to (or never linked to) a client.
-        cipher: AESGCM | None = self.__dict__.get("_cipher")
-        if cipher is None:
-            if self.data_key_wrapped is None:
-                data_key = crypto.new_data_key()
-                self.data_key_master_id, self.data_key_wrapped = crypto.wrap(
-                    data_key, client_uuid=str(self.uuid)
-                )
-            else:
-                data_key = crypto.unwrap(
-                    bytes(self.data_key_wrapped),
-                    master_id=self.data_key_master_id,
-                    client_uuid=str(self.uuid),
-                )
-            cipher = AESGCM(data_key)
-            self.__dict__["_cipher"] = cipher
-        return cipher
+        return _own_key_cipher(self)
 
 
 class EntryKind(models.TextChoices):

@@ -248,6 +248,63 @@ def may_manage_team(user: User, team_id: int) -> bool:
     return user.has_role(Role.MANAGER) and team_id in _team_ids(user)
 
 
+# --- Duties that are not about one record ---------------------------------------------------
+
+REFERRING_ROLES = (Role.ADMIN_STAFF, Role.MANAGER, Role.PRACTITIONER)
+
+
+def may_log_referrals(user: User, team_id: int | None = None) -> bool:
+    """Admin staff, practitioners and managers log referrals, into their own teams."""
+    return (
+        user.is_active
+        and any(user.has_role(role) for role in REFERRING_ROLES)
+        and (team_id is None or team_id in _team_ids(user))
+    )
+
+
+def is_manager(user: User) -> bool:
+    """Managers' pages: the team list, declarations, off-site requests to approve."""
+    return user.is_active and user.has_role(Role.MANAGER)
+
+
+def may_review_break_glass(user: User, access: BreakGlassAccess | None = None) -> str | None:
+    """Who reviews break-the-glass use: the data team for any record, a manager for their
+    teams' records; never the person who used it. Returns the duty it rests on, or None."""
+    if not user.is_active or (access is not None and access.user_id == user.pk):
+        return None
+    if user.has_role(Role.DATA_TEAM):
+        return "data_team"
+    if user.has_role(Role.MANAGER) and (access is None or access.client.team_id in _team_ids(user)):
+        return "team_manager"
+    return None
+
+
+def break_glass_to_review(user: User) -> QuerySet[BreakGlassAccess]:
+    """The accesses waiting for this user's review, in one query."""
+    if may_review_break_glass(user) is None:
+        return BreakGlassAccess.objects.none()
+    queryset = BreakGlassAccess.objects.filter(review=BreakGlassAccess.Review.PENDING).exclude(
+        user=user
+    )
+    if not user.has_role(Role.DATA_TEAM):
+        queryset = queryset.filter(client__team_id__in=managed_teams(user))
+    return queryset
+
+
+def may_decide_declaration(user: User, declaration: ConflictDeclaration) -> bool:
+    """A manager of the declaring person's team, other than that person."""
+    return may_manage_team(user, declaration.team_id) and user.pk != declaration.staff_id
+
+
+def declarations_to_decide(user: User) -> QuerySet[ConflictDeclaration]:
+    return ConflictDeclaration.objects.filter(team_id__in=managed_teams(user)).exclude(staff=user)
+
+
+def may_find_any_access_log(user: User) -> bool:
+    """The IG lead answers clients' questions about who saw their record, for any record."""
+    return user.is_active and user.has_role(Role.IG_LEAD)
+
+
 # --- Grants (the only writes to guardian's tables) -----------------------------------------
 
 

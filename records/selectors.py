@@ -8,9 +8,9 @@ audited; someone who may see the record but not do this gets a 403.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import date
-from typing import Literal
+from typing import Any, Literal
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
@@ -159,36 +159,33 @@ def audit_list(
 
 
 def search(
-    user: User,
-    *,
-    reference: str = "",
-    nhs_number: str = "",
-    family_name: str = "",
-    date_of_birth: object = None,
-    within: QuerySet[Client] | None = None,
+    user: User, terms: Mapping[str, Any], *, within: QuerySet[Client] | None = None
 ) -> QuerySet[Client]:
-    """Exact-match search over the records the user may open (or ``within``): by case reference,
-    NHS number or family name with date of birth, the latter two through their blind indexes."""
+    """Exact-match search (a search form's cleaned data) over the records the user may open, or
+    ``within``: by case reference, NHS number, or family name with date of birth, the latter two
+    through their blind indexes."""
     queryset = within if within is not None else policy.visible_clients(user)
-    if reference:
-        queryset = queryset.filter(reference__iexact=reference.strip())
-    if nhs_number:
-        queryset = queryset.filter(nhs_number_index=nhs_number_index(nhs_number) or "-")
-    if family_name:
-        assert isinstance(date_of_birth, date)
-        queryset = queryset.filter(name_dob_index=name_dob_index(family_name, date_of_birth) or "-")
+    if terms.get("reference"):
+        queryset = queryset.filter(reference__iexact=terms["reference"].strip())
+    if terms.get("nhs_number"):
+        queryset = queryset.filter(nhs_number_index=nhs_number_index(terms["nhs_number"]) or "-")
+    if terms.get("family_name"):
+        born = terms.get("date_of_birth")
+        assert isinstance(born, date)
+        queryset = queryset.filter(name_dob_index=name_dob_index(terms["family_name"], born) or "-")
     return queryset
 
 
-def hashed_terms(**terms: object) -> dict[str, str]:
-    """Search terms for the audit trail: identifying ones as keyed hashes, never in clear."""
+def search_detail(terms: Mapping[str, Any], clients: list[Client]) -> dict[str, object]:
+    """What a search's audit event records: the terms as keyed hashes (never in clear), the
+    number of results and which records they were."""
     hashed: dict[str, str] = {}
     for name, value in terms.items():
         if value in (None, ""):
             continue
         text = format_nhs_number(str(value)) if name == "nhs_number" else str(value)
         hashed[name] = crypto.blind_index("audit-search", text.strip().casefold())[:16]
-    return hashed
+    return {"terms": hashed, "count": len(clients), "shown": [client.pk for client in clients]}
 
 
 # --- Consent --------------------------------------------------------------------------------

@@ -166,9 +166,6 @@ def _apply_details(client: Client, details: ClientDetails) -> list[str]:
     return changed
 
 
-CREATING_ROLES = (Role.ADMIN_STAFF, Role.MANAGER, Role.PRACTITIONER)
-
-
 def client_create(
     *,
     actor: User,
@@ -179,10 +176,7 @@ def client_create(
 ) -> Client:
     """Log a referral: a new client record in ``team``, status "referred". The case reference
     is generated unless given (imports and the demo keep their own)."""
-    if (
-        not any(actor.has_role(role) for role in CREATING_ROLES)
-        or not actor.teams.filter(pk=team.pk).exists()
-    ):
+    if not policy.may_log_referrals(actor, team.pk):
         raise NotPermitted("You can log referrals only for your own teams")
     with transaction.atomic():
         client = Client(team=team, reference=reference or _new_reference())
@@ -476,10 +470,8 @@ def break_glass_review(
 ) -> None:
     """The data team, or a manager of the record's team, says whether the access was justified."""
     client = access.client
-    if (
-        not (actor.has_role(Role.DATA_TEAM) or policy.may_manage_team(actor, client.team_id))
-        or actor.pk == access.user_id
-    ):
+    duty = policy.may_review_break_glass(actor, access)
+    if duty is None:
         raise NotPermitted("You cannot review this access")
     if not justified and not note.strip():
         raise RecordError("Say why the access was not justified")
@@ -502,7 +494,7 @@ def break_glass_review(
             action=RecordAction.BREAK_GLASS_REVIEWED,
             actor=actor,
             target=client,
-            reason="data_team" if actor.has_role(Role.DATA_TEAM) else "team_manager",
+            reason=duty,
             detail={"access": str(access.uuid), "outcome": outcome},
             request=request,
         )
@@ -555,7 +547,7 @@ def conflict_decide(
     """A manager of the declaration's team links it to the client's record (or finds there is
     none) and decides: allow, or restrict. A restriction takes effect at once, everywhere."""
     Decision = ConflictDeclaration.Decision
-    if not policy.may_manage_team(actor, declaration.team_id) or actor.pk == declaration.staff_id:
+    if not policy.may_decide_declaration(actor, declaration):
         raise NotPermitted("Only a manager of the declaring person's team can decide this")
     if decision == Decision.PENDING:
         raise RecordError("Choose a decision")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import uuid
 
+from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -60,10 +61,7 @@ def _user(request: HttpRequest) -> User:
     return user
 
 
-def _form_error(form: object, error: RecordError) -> None:
-    from django import forms
-
-    assert isinstance(form, forms.Form)
+def _form_error(form: forms.Form, error: RecordError) -> None:
     form.add_error(None, str(error))
 
 
@@ -106,7 +104,7 @@ def caseload(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET"])
 def team(request: HttpRequest) -> HttpResponse:
     user = _user(request)
-    if not user.has_role(Role.MANAGER):
+    if not policy.is_manager(user):
         raise PermissionDenied("The team page is for managers")
     teams = list(Team.objects.filter(pk__in=policy.managed_teams(user)).order_by("name"))
     chosen = request.GET.get("team", "")
@@ -141,18 +139,7 @@ def search(request: HttpRequest) -> HttpResponse:
     form = SearchForm(request.POST if request.method == "POST" else None)
     clients: list[Client] | None = None
     if form.is_valid():
-        data = form.cleaned_data
-        clients = list(
-            selectors.with_allocations(
-                selectors.search(
-                    user,
-                    reference=data["reference"],
-                    nhs_number=data["nhs_number"],
-                    family_name=data["family_name"],
-                    date_of_birth=data["date_of_birth"],
-                )
-            )
-        )
+        clients = list(selectors.with_allocations(selectors.search(user, form.cleaned_data)))
     with transaction.atomic():
         if clients is not None:
             audit_log(
@@ -160,11 +147,7 @@ def search(request: HttpRequest) -> HttpResponse:
                 actor=user,
                 object_type="records.client_list",
                 object_id="search",
-                detail={
-                    "terms": selectors.hashed_terms(**form.cleaned_data),
-                    "count": len(clients),
-                    "shown": [client.pk for client in clients],
-                },
+                detail=selectors.search_detail(form.cleaned_data, clients),
                 request=request,
             )
         return render(request, "records/search.html", {"form": form, "clients": clients})
@@ -176,7 +159,7 @@ def search(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def client_new(request: HttpRequest) -> HttpResponse:
     user = _user(request)
-    if not any(user.has_role(role) for role in services.CREATING_ROLES):
+    if not policy.may_log_referrals(user):
         raise PermissionDenied("Logging referrals is for administration staff and practitioners")
     form = NewClientForm(request.POST if request.method == "POST" else None, user=user)
     if form.is_valid():
@@ -497,18 +480,17 @@ def break_glass(request: HttpRequest) -> HttpResponse:
 
 
 def _reviewable(user: User) -> list[BreakGlassAccess]:
-    queryset = BreakGlassAccess.objects.filter(review=BreakGlassAccess.Review.PENDING).exclude(
-        user=user
+    return list(
+        policy.break_glass_to_review(user)
+        .select_related("client__team", "user")
+        .order_by("granted_at")
     )
-    if not user.has_role(Role.DATA_TEAM):
-        queryset = queryset.filter(client__team_id__in=policy.managed_teams(user))
-    return list(queryset.select_related("client__team", "user").order_by("granted_at"))
 
 
 @require_http_methods(["GET"])
 def break_glass_reviews(request: HttpRequest) -> HttpResponse:
     user = _user(request)
-    if not (user.has_role(Role.DATA_TEAM) or user.has_role(Role.MANAGER)):
+    if policy.may_review_break_glass(user) is None:
         raise PermissionDenied("Reviewing break-the-glass access is for the data team and managers")
     accesses = _reviewable(user)
     with transaction.atomic():
@@ -578,8 +560,7 @@ def declaration_new(request: HttpRequest) -> HttpResponse:
 
 def _declarations_for_manager(user: User) -> list[ConflictDeclaration]:
     return list(
-        ConflictDeclaration.objects.filter(team_id__in=policy.managed_teams(user))
-        .exclude(staff=user)
+        policy.declarations_to_decide(user)
         .select_related("staff", "team", "client", "decided_by")
         .order_by("decision", "-declared_at")
     )
@@ -588,7 +569,7 @@ def _declarations_for_manager(user: User) -> list[ConflictDeclaration]:
 @require_http_methods(["GET"])
 def declarations(request: HttpRequest) -> HttpResponse:
     user = _user(request)
-    if not user.has_role(Role.MANAGER):
+    if not policy.is_manager(user):
         raise PermissionDenied("Deciding declarations is for managers")
     items = _declarations_for_manager(user)
     with transaction.atomic():
@@ -619,14 +600,10 @@ def declaration_decide(request: HttpRequest, declaration_id: uuid.UUID) -> HttpR
     if lookup.is_valid():
         # A manager linking a declaration looks across every record, not only their teams':
         # the connection may be with a client of another team. Exact matches only, audited.
-        data = lookup.cleaned_data
         matches = list(
             selectors.search(
                 user,
-                reference=data["reference"],
-                nhs_number=data["nhs_number"],
-                family_name=data["family_name"],
-                date_of_birth=data["date_of_birth"],
+                lookup.cleaned_data,
                 within=Client.objects.filter(data_key_destroyed_at=None).select_related("team"),
             )
         )
@@ -634,11 +611,7 @@ def declaration_decide(request: HttpRequest, declaration_id: uuid.UUID) -> HttpR
             {
                 "action": RecordAction.SEARCHED,
                 "reason": "conflict_declaration",
-                "detail": {
-                    "terms": selectors.hashed_terms(**data),
-                    "count": len(matches),
-                    "shown": [client.pk for client in matches],
-                },
+                "detail": selectors.search_detail(lookup.cleaned_data, matches),
             }
         )
     if form.is_valid():
@@ -998,7 +971,7 @@ def off_site_return(
 @require_http_methods(["GET"])
 def off_site_queue(request: HttpRequest) -> HttpResponse:
     user = _user(request)
-    if not user.has_role(Role.MANAGER):
+    if not policy.is_manager(user):
         raise PermissionDenied("Approving off-site requests is for managers")
     items = list(
         OffSiteRequest.objects.filter(
@@ -1060,21 +1033,15 @@ def client_accesses(request: HttpRequest, client_id: uuid.UUID) -> HttpResponse:
 def access_log_lookup(request: HttpRequest) -> HttpResponse:
     """The IG lead finds any record's access log, by exact match, to answer a client."""
     user = _user(request)
-    if not user.has_role(Role.IG_LEAD):
+    if not policy.may_find_any_access_log(user):
         raise PermissionDenied("Finding any record's access log is for the IG lead")
     form = SearchForm(request.POST if request.method == "POST" else None)
     clients: list[Client] | None = None
     if form.is_valid():
-        data = form.cleaned_data
         clients = [
             client
             for client in selectors.search(
-                user,
-                reference=data["reference"],
-                nhs_number=data["nhs_number"],
-                family_name=data["family_name"],
-                date_of_birth=data["date_of_birth"],
-                within=Client.objects.select_related("team"),
+                user, form.cleaned_data, within=Client.objects.select_related("team")
             )
             if policy.may_see_access_log(user, client) is not None
         ]
@@ -1086,11 +1053,7 @@ def access_log_lookup(request: HttpRequest) -> HttpResponse:
                 object_type="records.client_list",
                 object_id="access_log_lookup",
                 reason=policy.Reason.IG_DUTY,
-                detail={
-                    "terms": selectors.hashed_terms(**form.cleaned_data),
-                    "count": len(clients),
-                    "shown": [client.pk for client in clients],
-                },
+                detail=selectors.search_detail(form.cleaned_data, clients),
                 request=request,
             )
         return render(request, "records/access_log_lookup.html", {"form": form, "clients": clients})
