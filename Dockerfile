@@ -44,6 +44,7 @@ RUN pip install --no-cache-dir --require-hashes -r requirements.lock
 
 COPY . .
 COPY --from=assets /src/build/static/ build/static/
+COPY --from=assets /src/build/fonts/ build/fonts/
 
 # collectstatic runs with production settings so that WhiteNoise's manifest storage writes
 # staticfiles.json and the hashed file names; production pages fail without them. The keys
