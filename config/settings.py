@@ -251,6 +251,14 @@ ATTACHMENT_DIR = Path(env_str("CONFIDE_ATTACHMENT_DIR", str(DATA_DIR / "attachme
 FILE_UPLOAD_HANDLERS = ["django.core.files.uploadhandler.MemoryFileUploadHandler"]
 FILE_UPLOAD_MAX_MEMORY_SIZE = ATTACHMENT_MAX_BYTES
 
+# --- Disclosures ---------------------------------------------------------------------------------
+# The local police form's name, shown where police requests are logged (e.g. "DP9").
+POLICE_FORM_NAME = env_str("CONFIDE_POLICE_FORM_NAME", "DP9")
+# A case waiting this long for the Caldicott Guardian escalates by notification.
+GUARDIAN_ESCALATE_HOURS = env_int("CONFIDE_GUARDIAN_ESCALATE_HOURS", 48, minimum=1)
+# Fonts for the PDF bundles, copied from the npm registry's dejavu-fonts-ttf at set-up.
+DISCLOSURE_FONT_DIR = BASE_DIR / "build" / "fonts"
+
 # --- Accounts and sign-in -----------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [

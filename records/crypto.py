@@ -179,3 +179,7 @@ def open_file(cipher: AESGCM, sealed: bytes, *, attachment: str) -> bytes:
 def seal_bytes(cipher: AESGCM, data: bytes, *, aad: bytes) -> bytes:
     nonce = os.urandom(NONCE_BYTES)
     return FORMAT + nonce + cipher.encrypt(nonce, data, aad)
+
+
+def open_bytes(cipher: AESGCM, sealed: bytes, *, aad: bytes) -> bytes:
+    return _open(cipher, sealed, aad)

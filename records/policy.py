@@ -57,6 +57,7 @@ class Reason(models.TextChoices):
     ADMIN_DUTY = "admin_duty", "Administration duty (administrative part only)"
     BREAK_GLASS = "break_glass", "Break the glass"
     IG_DUTY = "ig_duty", "Information governance duty (access log only)"
+    GUARDIAN_DUTY = "guardian_duty", "Caldicott Guardian reviewing an escalated disclosure"
     CONFLICT = "conflict", "Refused: conflict-of-interest restriction"
     DISPOSED = "disposed", "Refused: record disposed of"
     NO_GRANT = "no_grant", "Refused: no grant"

@@ -1,0 +1,21 @@
+"""Audit action codes for disclosure cases. Events name the client as their target (so the
+record's access log and the subject access bundle show them) and the case in ``detail``."""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class DisclosureAction(models.TextChoices):
+    LOGGED = "disclosure.logged", "Request for information logged"
+    VIEWED = "disclosure.viewed", "Disclosure case viewed"
+    LIST_VIEWED = "disclosure.list_viewed", "List of disclosure cases shown"
+    VERIFIED = "disclosure.verified", "Requester verified"
+    PROPOSED = "disclosure.proposed", "Decision proposed"
+    REFUSED_BY_RULE = "disclosure.refused_by_rule", "Release refused by a disclosure rule"
+    GUARDIAN_REVIEWED = "disclosure.guardian_reviewed", "Caldicott Guardian's decision"
+    RELEASED = "disclosure.released", "Information released"
+    BUNDLE_DOWNLOADED = "disclosure.bundle_downloaded", "Released bundle downloaded"
+    CORRECTED = "disclosure.corrected", "Disclosure log entry corrected"
+    WITHDRAWN = "disclosure.withdrawn", "Request withdrawn"
+    LOG_VIEWED = "disclosure.log_viewed", "Client's disclosure log viewed"

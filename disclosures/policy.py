@@ -1,0 +1,148 @@
+"""Who may do what with a disclosure case, decided in one place.
+
+It rests on :func:`records.policy.decide` for the client the case is about, so every rule of the
+records holds here too: a conflict-of-interest restriction or a disposed record shuts the case to
+that person, whatever their role.
+
+- **See the case** (the request, verification, decisions, the disclosure log): anyone who may
+  open the client's record; the Caldicott Guardian, for cases escalated to them; the IG lead,
+  for every case (they answer for the disclosure log).
+- **See what would leave** (entry text): those with clinical access to the record, and the
+  Guardian for a case escalated to them.
+- **Verify the requester**: anyone who may open the record (admin staff verify callers).
+- **Decide** (propose sharing or not): those who may write the record (allocated and team
+  practitioners, the team's managers).
+- **Review**: a Caldicott Guardian, while the case waits for them, and never on their own
+  proposal.
+- **Release**: those who may write the record, once the case is ready.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from accounts.models import Role, User
+from disclosures.models import CaseStatus, DisclosureCase, Proposal
+from records import policy as records_policy
+from records.models import ConflictDeclaration
+from records.policy import Reason
+
+LOGGING_ROLES = (Role.ADMIN_STAFF, Role.PRACTITIONER, Role.MANAGER)
+# A decision can be made, or made again, until the case is released or closed; a new decision
+# replaces a ready one (say an entry was amended since), and is judged afresh.
+DECIDABLE_STATUSES = (CaseStatus.RECEIVED, CaseStatus.MORE_INFO, CaseStatus.READY)
+
+
+@dataclass(frozen=True)
+class CaseAccess:
+    reason: str
+    see: bool = False
+    content: bool = False
+    verify: bool = False
+    decide: bool = False
+    review: bool = False
+    release: bool = False
+    withdraw: bool = False
+
+
+NO_CASE_ACCESS = CaseAccess(reason=Reason.NO_GRANT)
+
+
+def _escalated(case: DisclosureCase) -> bool:
+    return case.proposals.exclude(review=Proposal.Review.NOT_NEEDED).exists()
+
+
+def case_access(user: User, case: DisclosureCase) -> CaseAccess:
+    """The one answer to "what may ``user`` do with this disclosure case?"."""
+    if not user.is_active or not user.is_authenticated:
+        return NO_CASE_ACCESS
+    client_access = records_policy.decide(user, case.client)
+    if client_access.reason in (Reason.CONFLICT, Reason.DISPOSED):
+        return CaseAccess(reason=client_access.reason)
+    is_open = case.is_open
+    if client_access.allowed:
+        return CaseAccess(
+            reason=client_access.reason,
+            see=True,
+            content=client_access.clinical,
+            verify=is_open and not case.is_verified,
+            decide=client_access.write and case.status in DECIDABLE_STATUSES,
+            review=_may_review(user, case),
+            release=client_access.write and case.status == CaseStatus.READY,
+            withdraw=is_open,
+        )
+    if user.has_role(Role.CALDICOTT_GUARDIAN) and _escalated(case):
+        return CaseAccess(
+            reason=Reason.GUARDIAN_DUTY,
+            see=True,
+            content=True,
+            review=_may_review(user, case),
+        )
+    if user.has_role(Role.IG_LEAD):
+        return CaseAccess(reason=Reason.IG_DUTY, see=True)
+    return NO_CASE_ACCESS
+
+
+def _may_review(user: User, case: DisclosureCase) -> bool:
+    if not user.has_role(Role.CALDICOTT_GUARDIAN) or case.status != CaseStatus.AWAITING_GUARDIAN:
+        return False
+    current = current_proposal(case)
+    return current is not None and current.proposed_by_id != user.pk
+
+
+def current_proposal(case: DisclosureCase) -> Proposal | None:
+    proposal: Proposal | None = case.proposals.order_by("-number").first()
+    if proposal is not None:
+        proposal.case = case
+    return proposal
+
+
+def may_log_request(user: User) -> bool:
+    """Admin staff log incoming requests; practitioners and managers may too."""
+    return user.is_active and any(user.has_role(role) for role in LOGGING_ROLES)
+
+
+def _not_blocked(user: User) -> Q:
+    return ~Q(
+        Exists(
+            ConflictDeclaration.objects.filter(
+                staff=user, decision__in=records_policy.BLOCKING, client=OuterRef("client")
+            )
+        )
+    )
+
+
+def visible_cases(user: User) -> QuerySet[DisclosureCase]:
+    """Every case the user may see, in one query."""
+    if not user.is_active:
+        return DisclosureCase.objects.none()
+    live = DisclosureCase.objects.filter(client__data_key_destroyed_at__isnull=True)
+    if user.has_role(Role.IG_LEAD):
+        return live.filter(_not_blocked(user))
+    reach = Q(client__in=records_policy.visible_clients(user))
+    if user.has_role(Role.CALDICOTT_GUARDIAN):
+        reach |= Q(
+            Exists(
+                Proposal.objects.filter(case=OuterRef("pk")).exclude(
+                    review=Proposal.Review.NOT_NEEDED
+                )
+            )
+        )
+    return live.filter(reach, _not_blocked(user))
+
+
+def is_guardian(user: User) -> bool:
+    return user.is_active and user.has_role(Role.CALDICOTT_GUARDIAN)
+
+
+def guardian_queue(user: User) -> QuerySet[DisclosureCase]:
+    """The cases waiting for a Caldicott Guardian (restrictions still apply)."""
+    if not is_guardian(user):
+        return DisclosureCase.objects.none()
+    return DisclosureCase.objects.filter(
+        _not_blocked(user),
+        status=CaseStatus.AWAITING_GUARDIAN,
+        client__data_key_destroyed_at__isnull=True,
+    )
