@@ -35,6 +35,19 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         items.append(("Team", reverse("records:team")))
     if any(user.has_role(r) for r in (Role.PRACTITIONER, Role.MANAGER, Role.ADMIN_STAFF)):
         items.append(("Find a client", reverse("records:search")))
+    if user.has_role(Role.CALDICOTT_GUARDIAN):
+        items.append(("Guardian's queue", reverse("disclosures:guardian_queue")))
+    if any(
+        user.has_role(r)
+        for r in (
+            Role.PRACTITIONER,
+            Role.MANAGER,
+            Role.ADMIN_STAFF,
+            Role.IG_LEAD,
+            Role.CALDICOTT_GUARDIAN,
+        )
+    ):
+        items.append(("Requests", reverse("disclosures:list")))
     items.append(("Your account", reverse("accounts:security")))
     if user.is_staff:
         items.append(("Administration", reverse("admin:index")))

@@ -31,6 +31,7 @@ ROLE_HOMES: tuple[RoleHome, ...] = (
         (
             ("My clients", "records:caseload"),
             ("Find a client", "records:search"),
+            ("Requests for information", "disclosures:list"),
             ("Declare a conflict of interest", "records:declaration_new"),
             ("Break the glass", "records:break_glass"),
         ),
@@ -46,6 +47,7 @@ ROLE_HOMES: tuple[RoleHome, ...] = (
         (
             ("Log a referral", "records:client_new"),
             ("Find a client", "records:search"),
+            ("Requests for information", "disclosures:list"),
         ),
     ),
     RoleHome(
@@ -59,6 +61,7 @@ ROLE_HOMES: tuple[RoleHome, ...] = (
         ),
         (
             ("Your teams' clients", "records:team"),
+            ("Requests for information", "disclosures:list"),
             ("Conflict-of-interest declarations", "records:declarations"),
             ("Break-the-glass reviews", "records:break_glass_reviews"),
             ("Requests to take records off site", "records:off_site_queue"),
@@ -83,12 +86,16 @@ ROLE_HOMES: tuple[RoleHome, ...] = (
             "Run retention and disposal, and the data-sharing agreements register",
             "Report to the IG group",
         ),
-        (("Who has accessed a record", "records:access_log_lookup"),),
+        (
+            ("Who has accessed a record", "records:access_log_lookup"),
+            ("Requests for information and the disclosure log", "disclosures:list"),
+        ),
     ),
     RoleHome(
         Role.CALDICOTT_GUARDIAN,
         "You decide the disclosures that policy escalates to you.",
         ("Approve, refuse or ask for more on every escalated disclosure, with reasons",),
+        (("Decisions waiting for you", "disclosures:guardian_queue"),),
     ),
 )
 

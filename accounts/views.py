@@ -7,7 +7,7 @@ import qrcode.image.svg
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
-from django.db import connection
+from django.db import connection, transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -26,6 +26,8 @@ from accounts.forms import (
 )
 from accounts.models import User
 from accounts.roles import homes_for
+from disclosures import policy as disclosure_policy
+from disclosures import selectors as disclosure_selectors
 
 SESSION_NEXT = "confide_next"
 
@@ -48,7 +50,14 @@ def _after_sign_in(request: HttpRequest) -> HttpResponse:
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
     user = _user(request)
-    return render(request, "accounts/home.html", {"homes": homes_for(user)})
+    context: dict[str, object] = {"homes": homes_for(user)}
+    if not disclosure_policy.is_guardian(user):
+        return render(request, "accounts/home.html", context)
+    # The Caldicott Guardian's home is their queue.
+    cases = disclosure_selectors.guardian_queue(user)
+    with transaction.atomic():
+        disclosure_selectors.audit_shown(request, name="guardian_queue", cases=cases)
+        return render(request, "accounts/home.html", {**context, "guardian_cases": cases})
 
 
 @login_not_required

@@ -396,5 +396,8 @@ LOGGING = {
     "loggers": {
         # Axes logs usernames and addresses of failed sign-ins; the audit trail keeps those.
         "axes": {"level": "WARNING"},
+        # fontTools, subsetting a disclosure bundle's font, logs the glyphs the text uses.
+        "fontTools": {"level": "WARNING"},
+        "fpdf": {"level": "WARNING"},
     },
 }

@@ -1,5 +1,28 @@
-from django.urls import URLPattern
+from django.urls import path
+
+from disclosures import views
 
 app_name = "disclosures"
 
-urlpatterns: list[URLPattern] = []
+urlpatterns = [
+    path("", views.case_list, name="list"),
+    path("guardian/", views.guardian_queue, name="guardian_queue"),
+    path("new/<uuid:client_id>/", views.case_new, name="new"),
+    path("log/<uuid:client_id>/", views.client_log, name="client_log"),
+    path("<uuid:case_id>/", views.case_detail, name="case"),
+    path("<uuid:case_id>/verify/", views.case_verify, name="verify"),
+    path("<uuid:case_id>/decide/", views.case_decide, name="decide"),
+    path("<uuid:case_id>/review/", views.case_review, name="review"),
+    path("<uuid:case_id>/release/", views.case_release, name="release"),
+    path("<uuid:case_id>/withdraw/", views.case_withdraw, name="withdraw"),
+    path(
+        "<uuid:case_id>/releases/<uuid:release_id>/bundle/",
+        views.release_bundle,
+        name="bundle",
+    ),
+    path(
+        "<uuid:case_id>/releases/<uuid:release_id>/correct/",
+        views.release_correct,
+        name="correct",
+    ),
+]

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.audit import audit_log
 from accounts.models import Role, Team, User
+from disclosures import policy as disclosure_policy
 from records import policy, selectors, services
 from records.actions import RecordAction
 from records.forms import (
@@ -199,6 +200,7 @@ def client_detail(request: HttpRequest, client_id: uuid.UUID) -> HttpResponse:
                 "access": access,
                 "entries": entries,
                 "status_form": StatusForm(),
+                "may_log_request": disclosure_policy.may_log_request(_user(request)),
                 "next_statuses": sorted(
                     services.ALLOWED_STATUS_CHANGES[ClientStatus(client.status)]
                 ),

@@ -7,6 +7,7 @@ import importlib
 import os
 import time
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from django.conf import settings
@@ -40,9 +41,23 @@ def _isolated(settings, tmp_path):
     from records.policy import forget_cached_permissions
 
     forget_cached_permissions()  # a transactional test's flush re-creates permissions
+    _own_cache_per_worker(settings)
     from django.core.cache import cache
 
     cache.clear()
+
+
+def _own_cache_per_worker(settings: Any) -> None:
+    """Parallel workers each test against their own database, so each gets its own Redis
+    database for the cache too: otherwise one worker's cached policy id (or its cache.clear())
+    leaks into the other's tests."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    default = settings.CACHES["default"]
+    if not worker.startswith("gw") or not default["BACKEND"].endswith("RedisCache"):
+        return
+    base = default["LOCATION"].rsplit("/", 1)[0]
+    number = 1 + int(worker.removeprefix("gw"))
+    settings.CACHES = {"default": {**default, "LOCATION": f"{base}/{number}"}}
 
 
 @pytest.fixture(autouse=True, scope="session")

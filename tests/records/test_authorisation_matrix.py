@@ -16,8 +16,10 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from accounts.models import Team, User
+from disclosures import services as disclosure_services
+from disclosures.models import DisclosureCase, Release
 from records import policy, services
-from records.models import ConflictDeclaration
+from records.models import Client, ConflictDeclaration
 from tests.conftest import sign_in_fully
 from tests.factories import (
     PASSWORD,
@@ -122,6 +124,16 @@ CLINICAL = row(
     admin_staff=FORBIDDEN,
 )
 
+CLIENT_SEERS = (ALLOCATED, TEAM_PRACTITIONER, ADMIN_STAFF, MANAGER)
+OVERSIGHT = (IG_LEAD, CALDICOTT_GUARDIAN)
+CASE_SEERS = for_users((*CLIENT_SEERS, *OVERSIGHT), OK)
+CASE_ACTORS = row(NOT_FOUND, **for_users(CLIENT_SEERS, OK), **for_users(OVERSIGHT, FORBIDDEN))
+CASE_WRITERS = row(
+    NOT_FOUND,
+    **for_users((ALLOCATED, TEAM_PRACTITIONER, MANAGER), OK),
+    **for_users((ADMIN_STAFF, IG_LEAD), FORBIDDEN),
+)
+
 # GET, for every named URL outside Django admin. Views that take only POST answer GET with 405
 # (the sign-in gate still comes first); their POST rows are in POST_MATRIX.
 MATRIX: dict[str, Row] = {
@@ -173,6 +185,29 @@ MATRIX: dict[str, Row] = {
     "records:consent_new": CLINICAL,
     "records:consent_withdraw": CLINICAL,
     "records:client_privacy": row(NOT_ALLOWED),
+    # disclosures (disclosures.policy.case_access): the case's client decides who may see it;
+    # the Guardian sees the cases escalated to them, the IG lead every case but not its content.
+    "disclosures:list": row(OK),  # each person's own visible cases
+    "disclosures:guardian_queue": row(FORBIDDEN, caldicott_guardian=OK),
+    "disclosures:new": row(
+        NOT_FOUND, **for_users((ALLOCATED, TEAM_PRACTITIONER, ADMIN_STAFF, MANAGER), OK)
+    ),
+    "disclosures:client_log": row(NOT_FOUND, manager=OK, ig_lead=OK),
+    # an escalated case, waiting for the Guardian and not yet verified
+    "disclosures:case": row(NOT_FOUND, **CASE_SEERS),
+    "disclosures:verify": CASE_ACTORS,
+    "disclosures:review": row(
+        NOT_FOUND,
+        **for_users((ALLOCATED, TEAM_PRACTITIONER, ADMIN_STAFF, MANAGER, IG_LEAD), FORBIDDEN),
+        caldicott_guardian=OK,
+    ),
+    "disclosures:withdraw": CASE_ACTORS,
+    # a new case (decide), a ready one (release), a released one (bundle, correct): the Guardian
+    # has never been asked about them
+    "disclosures:decide": CASE_WRITERS,
+    "disclosures:release": CASE_WRITERS,
+    "disclosures:bundle": CASE_WRITERS,
+    "disclosures:correct": CASE_WRITERS,
 }
 
 # POST with empty data, for the views that take only POST and act on a record. An allowed person
@@ -321,6 +356,9 @@ def test_a_new_url_without_a_row_is_reported_by_name() -> None:
 class World:
     browsers: dict[str, Browser]
     kwargs: dict[str, object]
+    # Pages that need their object in another state than the shared one (a case ready to
+    # release, say): their own keyword arguments.
+    per_url: dict[str, dict[str, object]]
 
 
 def _member(username: str, roles: list[str], *teams: Team, **fields: object) -> User:
@@ -424,6 +462,8 @@ def _world() -> World:
         actor=alloc, entry=entry, filename="letter.pdf", data=b"%PDF-1.4\nmatrix\n%%EOF\n"
     )
 
+    cases, released = _disclosure_cases(client=client, worker=alloc, manager=manager)
+
     users = {
         PASSWORD_ONLY: _member("pwonly", ["manager"], team_a),  # a manager: the gate still holds
         ALLOCATED: alloc,
@@ -453,8 +493,73 @@ def _world() -> World:
             "challenge_id": challenge.uuid,
             "request_id": off_site.uuid,
             "attachment_id": attachment.uuid,
+            "case_id": cases["waiting"].uuid,
+        },
+        per_url={
+            "disclosures:decide": {"case_id": cases["new"].uuid},
+            "disclosures:release": {"case_id": cases["ready"].uuid},
+            "disclosures:bundle": {"case_id": cases["released"].uuid, "release_id": released.uuid},
+            "disclosures:correct": {
+                "case_id": cases["released"].uuid,
+                "release_id": released.uuid,
+            },
         },
     )
+
+
+def _disclosure_cases(
+    *, client: Client, worker: User, manager: User
+) -> tuple[dict[str, DisclosureCase], Release]:
+    """A police request waiting for the Guardian, a new one, an agency request ready to release
+    (consent on file) and one released as a bundle."""
+    entry = client.entries.get()
+
+    def request(kind: str, **changes: str) -> DisclosureCase:
+        details = disclosure_services.RequestDetails(
+            kind=kind,
+            channel="letter",
+            received_on=timezone.localdate(),
+            requester_name="Requester",
+            requester_organisation="Matrix Housing",
+            purpose="Housing application",
+            asked_for="Support history",
+            **changes,  # type: ignore[arg-type]
+        )
+        return disclosure_services.case_open(actor=worker, client=client, details=details)
+
+    def share(case: DisclosureCase, actor: User) -> None:
+        disclosure_services.case_propose(
+            actor=actor,
+            case=case,
+            decision=disclosure_services.DecisionDetails(
+                share=True,
+                reasons="Consented referral",
+                consent_purpose="referral",
+                exception="serious_crime",
+                lawful_basis="consent",
+                items=[(entry.uuid, ["date", "body"])],
+            ),
+        )
+
+    waiting = request("police")
+    share(waiting, manager)
+    ready = request("agency", requester_body="other_agency")
+    share(ready, worker)
+    released_case = request("agency", requester_body="other_agency")
+    share(released_case, worker)
+    disclosure_services.case_verify(
+        actor=worker, case=released_case, method="letterhead", note="Letter on headed paper"
+    )
+    released, _password = disclosure_services.case_release(
+        actor=worker,
+        case=released_case,
+        details=disclosure_services.ReleaseDetails(
+            method="encrypted_bundle", recipient="Matrix Housing", client_told=True
+        ),
+    )
+    cases = {"waiting": waiting, "new": request("solicitor"), "ready": ready}
+    cases["released"] = released_case
+    return cases, released
 
 
 # --- Walking the matrix ---------------------------------------------------------------------
@@ -499,7 +604,13 @@ def _check(
 def test_every_url_gives_every_person_exactly_the_matrix_outcome() -> None:
     world = _world()
     urls = {
-        route.name: reverse(route.name, kwargs={key: world.kwargs[key] for key in route.params})
+        route.name: reverse(
+            route.name,
+            kwargs={
+                key: {**world.kwargs, **world.per_url.get(route.name, {})}[key]
+                for key in route.params
+            },
+        )
         for route in routes()
         if route.name in MATRIX or route.name in FAMILY_SAMPLES
     }

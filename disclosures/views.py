@@ -1,0 +1,410 @@
+"""Disclosure case pages. Each view fetches and authorises through :mod:`disclosures.selectors`,
+calls one service, and writes the audit event of what it shows in the same transaction as the
+render."""
+
+from __future__ import annotations
+
+import uuid
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.http import content_disposition_header
+from django.views.decorators.http import require_http_methods
+
+from accounts.audit import audit_log
+from accounts.models import User
+from disclosures import policy, rules, selectors, services
+from disclosures.actions import DisclosureAction
+from disclosures.forms import (
+    CorrectionForm,
+    DecisionForm,
+    ReleaseForm,
+    RequestForm,
+    ReviewForm,
+    VerifyForm,
+    WithdrawForm,
+)
+from disclosures.models import DisclosureCase, EntryField, RequestKind
+from disclosures.services import DisclosureError
+from records import selectors as record_selectors
+
+
+def _user(request: HttpRequest) -> User:
+    user = request.user
+    assert isinstance(user, User)
+    return user
+
+
+def _form_error(form: forms.Form, error: DisclosureError) -> None:
+    form.add_error(None, str(error))
+
+
+def _render_case_page(
+    request: HttpRequest,
+    template: str,
+    context: dict[str, object],
+    *,
+    case: DisclosureCase,
+    access: policy.CaseAccess,
+    page: str,
+) -> HttpResponse:
+    """Render a page about a case with its audit event in the same transaction: if the event
+    cannot be written, the page is not served."""
+    with transaction.atomic():
+        audit_log(
+            action=DisclosureAction.VIEWED,
+            actor=_user(request),
+            target=case.client,
+            reason=access.reason,
+            detail={"case": str(case.uuid), "page": page, "content": access.content},
+            request=request,
+        )
+        return render(request, template, {"case": case, "access": access, **context})
+
+
+# --- Lists ----------------------------------------------------------------------------------
+
+
+@require_http_methods(["GET"])
+def case_list(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    show = request.GET.get("show", "open")
+    queryset = policy.visible_cases(user)
+    if show != "all":
+        queryset = queryset.filter(closed_at__isnull=True)
+    cases = selectors.case_list(queryset)
+    with transaction.atomic():
+        selectors.audit_shown(request, name=show, cases=cases)
+        return render(request, "disclosures/case_list.html", {"cases": cases, "show": show})
+
+
+@require_http_methods(["GET"])
+def guardian_queue(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    if not policy.is_guardian(user):
+        raise PermissionDenied("The queue is the Caldicott Guardian's")
+    cases = selectors.guardian_queue(user)
+    with transaction.atomic():
+        selectors.audit_shown(request, name="guardian_queue", cases=cases)
+        return render(request, "disclosures/guardian_queue.html", {"cases": cases})
+
+
+# --- Intake ---------------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def case_new(request: HttpRequest, client_id: uuid.UUID) -> HttpResponse:
+    client, client_access = record_selectors.get_client_for_user(request, client_id)
+    if not policy.may_log_request(_user(request)):
+        raise PermissionDenied("You cannot log requests for information")
+    form = RequestForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            case = services.case_open(
+                actor=_user(request), client=client, details=form.details(), request=request
+            )
+        except DisclosureError as error:
+            _form_error(form, error)
+        else:
+            messages.success(request, "Request logged. It now needs verifying and a decision.")
+            return redirect("disclosures:case", case_id=case.uuid)
+    with transaction.atomic():
+        audit_log(
+            action=DisclosureAction.VIEWED,
+            actor=_user(request),
+            target=client,
+            reason=client_access.reason,
+            detail={"page": "new_request"},
+            request=request,
+        )
+        return render(request, "disclosures/case_new.html", {"client": client, "form": form})
+
+
+# --- The case -------------------------------------------------------------------------------
+
+
+def _preview(case: DisclosureCase, access: policy.CaseAccess) -> dict[str, object]:
+    proposals = selectors.case_proposals(case)
+    releases = selectors.case_releases(case)
+    current = proposals[-1] if proposals else None
+    return {
+        "proposals": proposals,
+        "current": current,
+        "sections": services.proposal_sections(current)
+        if current is not None and current.share and access.content
+        else [],
+        "items": services.proposal_items(current) if current is not None else [],
+        "release_problems": services.release_check(case, current)
+        if current is not None and current.share and case.is_open
+        else [],
+        "releases": releases,
+        "history": selectors.case_history(case, proposals, releases),
+    }
+
+
+@require_http_methods(["GET"])
+def case_detail(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
+    case, access = selectors.get_case_for_user(request, case_id)
+    return _render_case_page(
+        request,
+        "disclosures/case_detail.html",
+        _preview(case, access),
+        case=case,
+        access=access,
+        page="case",
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def case_verify(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
+    case, access = selectors.get_case_for_user(request, case_id, need="verify")
+    form = VerifyForm(
+        request.POST if request.method == "POST" else None,
+        referrer=case.kind == RequestKind.REFERRER,
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.case_verify(
+                actor=_user(request),
+                case=case,
+                method=form.cleaned_data["method"],
+                note=form.cleaned_data["note"],
+                referrer_confirmed=form.cleaned_data.get("referrer_confirmed", False),
+                request=request,
+            )
+        except DisclosureError as error:
+            _form_error(form, error)
+        else:
+            messages.success(request, "Verification recorded.")
+            return redirect("disclosures:case", case_id=case.uuid)
+    return _render_case_page(
+        request, "disclosures/verify.html", {"form": form}, case=case, access=access, page="verify"
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def case_decide(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
+    case, access = selectors.get_case_for_user(request, case_id, need="decide")
+    entries = record_selectors.client_entries(case.client)
+    form = DecisionForm(
+        request.POST if request.method == "POST" else None,
+        entries=entries,
+        referrer=case.kind == RequestKind.REFERRER,
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            proposal = services.case_propose(
+                actor=_user(request), case=case, decision=form.decision(), request=request
+            )
+        except DisclosureError as error:
+            _form_error(form, error)
+        else:
+            if proposal.needs_guardian:
+                messages.success(
+                    request, "Decision recorded. It now waits for the Caldicott Guardian."
+                )
+            else:
+                messages.success(request, "Decision recorded.")
+            return redirect("disclosures:case", case_id=case.uuid)
+    chosen = set(form["items"].value() or [])
+    rows = [
+        {
+            "entry": entry,
+            "fields": [
+                {
+                    "value": f"{entry.uuid}:{code}",
+                    "label": label,
+                    "checked": f"{entry.uuid}:{code}" in chosen,
+                }
+                for code, label in EntryField.choices
+            ],
+        }
+        for entry in entries
+    ]
+    return _render_case_page(
+        request,
+        "disclosures/decide.html",
+        {
+            "form": form,
+            "rows": rows,
+            "consents": selectors.consent_positions(case),
+            "statements_only": rules.referrer_statements_only(case),
+        },
+        case=case,
+        access=access,
+        page="decide",
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def case_review(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
+    case, access = selectors.get_case_for_user(request, case_id, need="review")
+    form = ReviewForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.guardian_review(
+                actor=_user(request),
+                case=case,
+                outcome=form.cleaned_data["outcome"],
+                reasons=form.cleaned_data["reasons"],
+                request=request,
+            )
+        except DisclosureError as error:
+            _form_error(form, error)
+        else:
+            messages.success(request, "Your decision is recorded.")
+            return redirect("disclosures:guardian_queue")
+    return _render_case_page(
+        request,
+        "disclosures/review.html",
+        {"form": form, **_preview(case, access)},
+        case=case,
+        access=access,
+        page="review",
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def case_release(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
+    case, access = selectors.get_case_for_user(request, case_id, need="release")
+    form = ReleaseForm(
+        request.POST if request.method == "POST" else None,
+        initial={"recipient": case.recipient_label},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            entry, password = services.case_release(
+                actor=_user(request), case=case, details=form.details(), request=request
+            )
+        except DisclosureError as error:
+            _form_error(form, error)
+        else:
+            if password is None:
+                messages.success(request, "Release recorded in the disclosure log.")
+                return redirect("disclosures:case", case_id=case.uuid)
+            # The password is shown on this response only; it is not stored anywhere.
+            return render(
+                request,
+                "disclosures/released.html",
+                {"case": case, "entry": entry, "password": password},
+            )
+    return _render_case_page(
+        request,
+        "disclosures/release.html",
+        {"form": form, **_preview(case, access)},
+        case=case,
+        access=access,
+        page="release",
+    )
+
+
+@require_http_methods(["GET"])
+def release_bundle(request: HttpRequest, case_id: uuid.UUID, release_id: uuid.UUID) -> HttpResponse:
+    entry, _access = selectors.get_release_for_user(request, case_id, release_id, need="content")
+    with transaction.atomic():
+        try:
+            data = services.bundle_read(actor=_user(request), entry=entry, request=request)
+        except services.NotPermitted as error:
+            raise PermissionDenied(str(error)) from error
+        except DisclosureError as error:
+            messages.error(request, str(error))
+            return redirect("disclosures:case", case_id=case_id)
+        response = HttpResponse(data, content_type="application/pdf")
+        response["Content-Disposition"] = (
+            content_disposition_header(as_attachment=True, filename=f"disclosure-{entry.uuid}.pdf")
+            or "attachment"
+        )
+        return response
+
+
+@require_http_methods(["GET", "POST"])
+def release_correct(
+    request: HttpRequest, case_id: uuid.UUID, release_id: uuid.UUID
+) -> HttpResponse:
+    entry, access = selectors.get_release_for_user(request, case_id, release_id, need="content")
+    form = CorrectionForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.release_correct(
+                actor=_user(request),
+                entry=entry,
+                note=form.cleaned_data["note"],
+                client_told=form.cleaned_data["client_told"],
+                request=request,
+            )
+        except services.NotPermitted as error:
+            raise PermissionDenied(str(error)) from error
+        except DisclosureError as error:
+            _form_error(form, error)
+        else:
+            messages.success(request, "Correction added to the disclosure log.")
+            return redirect("disclosures:case", case_id=case_id)
+    return _render_case_page(
+        request,
+        "disclosures/correct.html",
+        {"form": form, "entry": entry},
+        case=entry.case,
+        access=access,
+        page="correct",
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def case_withdraw(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
+    case, access = selectors.get_case_for_user(request, case_id, need="withdraw")
+    form = WithdrawForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.case_withdraw(
+                actor=_user(request),
+                case=case,
+                reasons=form.cleaned_data["reasons"],
+                request=request,
+            )
+        except DisclosureError as error:
+            _form_error(form, error)
+        else:
+            messages.success(request, "The request is closed.")
+            return redirect("disclosures:case", case_id=case.uuid)
+    return _render_case_page(
+        request,
+        "disclosures/withdraw.html",
+        {"form": form},
+        case=case,
+        access=access,
+        page="withdraw",
+    )
+
+
+# --- A client's disclosure log -----------------------------------------------------------
+
+
+@require_http_methods(["GET"])
+def client_log(request: HttpRequest, client_id: uuid.UUID) -> HttpResponse:
+    """Every disclosure made about a client, to whom, what and why: for those who answer for the
+    record's access log (its team manager, and the IG lead for any record)."""
+    client, reason = record_selectors.get_access_log_client(request, client_id)
+    releases = selectors.client_disclosure_log(client)
+    cases = list(
+        DisclosureCase.objects.filter(client=client)
+        .select_related("logged_by")
+        .order_by("-received_on")
+    )
+    with transaction.atomic():
+        audit_log(
+            action=DisclosureAction.LOG_VIEWED,
+            actor=_user(request),
+            target=client,
+            reason=reason,
+            detail={"releases": len(releases), "cases": len(cases)},
+            request=request,
+        )
+        return render(
+            request,
+            "disclosures/client_log.html",
+            {"client": client, "releases": releases, "cases": cases},
+        )
