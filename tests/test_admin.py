@@ -135,3 +135,31 @@ def test_disabling_ends_a_session_that_changed_its_password(client: Client, sysa
     sign_in_fully(client, sysadmin)
     admin_action(client, "disable_accounts", leaver, "Left")
     assert not Session.objects.filter(session_key=key).exists()
+
+
+def test_data_sharing_agreements_are_kept_in_admin_with_history_and_never_deleted(
+    client: Client, sysadmin: User
+) -> None:
+    from auditlog.models import LogEntry
+
+    from disclosures.models import DataSharingAgreement
+
+    sign_in_fully(client, sysadmin)
+    response = client.post(
+        "/admin/disclosures/datasharingagreement/add/",
+        {
+            "title": "Section 115 protocol",
+            "kind": "protocol",
+            "partner": "Northshire Police",
+            "parties": "Northshire Police; the charity",
+            "scope": "Crime and disorder reduction",
+            "review_on": "2027-03-31",
+            "active": "on",
+        },
+    )
+    assert response.status_code == 302
+    agreement = DataSharingAgreement.objects.get()
+    assert LogEntry.objects.get_for_object(agreement).count() == 1
+    url = f"/admin/disclosures/datasharingagreement/{agreement.pk}/delete/"
+    assert client.post(url, {"post": "yes"}).status_code == 403
+    assert DataSharingAgreement.objects.filter(pk=agreement.pk).exists()

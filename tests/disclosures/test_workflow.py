@@ -627,3 +627,32 @@ def test_the_disclosure_log_cannot_be_edited_or_deleted(world: World) -> None:
     entry.refresh_from_db()
     assert entry.method == ReleaseMethod.SECURE_EMAIL
     assert entry.client_told is False
+
+
+def test_a_decision_cites_an_agreement_in_force_and_the_log_keeps_it(world: World) -> None:
+    from disclosures.models import DataSharingAgreement
+
+    agreement = DataSharingAgreement.objects.create(
+        title="Section 115 protocol",
+        kind="protocol",
+        partner="Northshire Police",
+        parties="Police; charity",
+        scope="Crime and disorder",
+        review_on=TODAY + datetime.timedelta(days=300),
+    )
+    case = _open(world)
+    _verify(world, case)
+    services.case_propose(
+        actor=world.worker, case=case, decision=_share(world.plain, agreement=agreement)
+    )
+    services.guardian_review(actor=world.guardian, case=case, outcome="approved", reasons="Ok")
+    entry, _ = _release(world, case, method=ReleaseMethod.VERBAL)
+    assert entry.agreement == agreement
+
+    DataSharingAgreement.objects.filter(pk=agreement.pk).update(active=False)
+    agreement.refresh_from_db()
+    second = _open(world)
+    with pytest.raises(DisclosureError, match="no longer in force"):
+        services.case_propose(
+            actor=world.worker, case=second, decision=_share(world.plain, agreement=agreement)
+        )
