@@ -256,6 +256,10 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = ATTACHMENT_MAX_BYTES
 POLICE_FORM_NAME = env_str("CONFIDE_POLICE_FORM_NAME", "DP9")
 # A case waiting this long for the Caldicott Guardian escalates by notification.
 GUARDIAN_ESCALATE_HOURS = env_int("CONFIDE_GUARDIAN_ESCALATE_HOURS", 48, minimum=1)
+# Whose bank holidays move a data-subject request's due date: ENG, WLS, SCT or NIR.
+BANK_HOLIDAY_REGION = env_str("CONFIDE_BANK_HOLIDAY_REGION", "ENG")
+if BANK_HOLIDAY_REGION not in ("ENG", "WLS", "SCT", "NIR"):
+    raise ImproperlyConfigured("CONFIDE_BANK_HOLIDAY_REGION must be one of ENG, WLS, SCT or NIR")
 # Fonts for the PDF bundles, copied from the npm registry's dejavu-fonts-ttf at set-up.
 DISCLOSURE_FONT_DIR = BASE_DIR / "build" / "fonts"
 
