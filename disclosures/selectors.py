@@ -169,6 +169,16 @@ class Step:
     why: str = ""
 
 
+_LOOKS = {
+    "verify": "Opened the case to verify the requester",
+    "decide": "Opened the case to decide",
+    "review": "Opened the case to review it",
+    "release": "Opened the case to release it",
+    "correct": "Opened the case to correct the log",
+    "withdraw": "Opened the case to close it",
+}
+
+
 def case_history(
     case: DisclosureCase, proposals: list[Proposal], releases: list[Release]
 ) -> list[Step]:
@@ -252,7 +262,11 @@ def case_history(
             Step(
                 event.occurred_at,
                 event.actor.display_name if event.actor else "Unknown",
-                ("Was refused the case" if denied else "Opened the case")
+                (
+                    "Was refused the case"
+                    if denied
+                    else _LOOKS.get(event.detail.get("page"), "Opened the case")
+                )
                 if event.action == DisclosureAction.VIEWED
                 else "Downloaded the released bundle",
             )
