@@ -254,8 +254,6 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = ATTACHMENT_MAX_BYTES
 # --- Disclosures ---------------------------------------------------------------------------------
 # The local police form's name, shown where police requests are logged (e.g. "DP9").
 POLICE_FORM_NAME = env_str("CONFIDE_POLICE_FORM_NAME", "DP9")
-# A case waiting this long for the Caldicott Guardian escalates by notification.
-GUARDIAN_ESCALATE_HOURS = env_int("CONFIDE_GUARDIAN_ESCALATE_HOURS", 48, minimum=1)
 # Whose bank holidays move a data-subject request's due date: ENG, WLS, SCT or NIR.
 BANK_HOLIDAY_REGION = env_str("CONFIDE_BANK_HOLIDAY_REGION", "ENG")
 if BANK_HOLIDAY_REGION not in ("ENG", "WLS", "SCT", "NIR"):

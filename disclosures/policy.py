@@ -14,7 +14,8 @@ that person, whatever their role.
   practitioners, the team's managers).
 - **Review**: a Caldicott Guardian, while the case waits for them, and never on their own
   proposal.
-- **Release**: those who may write the record, once the case is ready.
+- **Release**: those who may write the record, once the case is ready; they also add
+  corrections to the disclosure log afterwards.
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ class CaseAccess:
     review: bool = False
     release: bool = False
     withdraw: bool = False
+    correct: bool = False  # add a correction beside a disclosure log entry
 
 
 NO_CASE_ACCESS = CaseAccess(reason=Reason.NO_GRANT)
@@ -72,6 +74,7 @@ def case_access(user: User, case: DisclosureCase) -> CaseAccess:
             review=_may_review(user, case),
             release=client_access.write and case.status == CaseStatus.READY,
             withdraw=is_open,
+            correct=client_access.write and case.status == CaseStatus.RELEASED,
         )
     if user.has_role(Role.CALDICOTT_GUARDIAN) and _escalated(case):
         return CaseAccess(

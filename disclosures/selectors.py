@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Literal
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Case, F, IntegerField, QuerySet, Value, When
+from django.db.models import Case, F, IntegerField, Prefetch, QuerySet, Value, When
 from django.http import Http404, HttpRequest
 
 from accounts.audit import audit_log
@@ -27,7 +27,7 @@ from disclosures.models import (
 )
 from records.models import Client, Consent, ConsentPurpose
 
-CaseNeed = Literal["see", "content", "verify", "decide", "review", "release", "withdraw"]
+CaseNeed = Literal["see", "content", "verify", "decide", "review", "release", "withdraw", "correct"]
 
 
 def _user(request: HttpRequest) -> User:
@@ -103,11 +103,19 @@ def guardian_queue(user: User) -> list[DisclosureCase]:
     cases: list[DisclosureCase] = list(
         policy.guardian_queue(user)
         .select_related("client", "logged_by")
+        .prefetch_related(
+            Prefetch(
+                "proposals",
+                queryset=Proposal.objects.select_related("proposed_by").order_by("-number"),
+                to_attr="newest_first",
+            )
+        )
         .annotate(urgency_rank=URGENCY_ORDER)
         .order_by("urgency_rank", "status_changed_at")
     )
     for case in cases:
-        case.current = policy.current_proposal(case)  # type: ignore[attr-defined]
+        newest: list[Proposal] = case.newest_first  # type: ignore[attr-defined]
+        case.current = newest[0] if newest else None  # type: ignore[attr-defined]
     return cases
 
 

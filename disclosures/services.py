@@ -49,7 +49,7 @@ from disclosures.models import (
 )
 from records import crypto
 from records import policy as records_policy
-from records.models import Client, ConsentPurpose, Entry, EntryVersion
+from records.models import Client, Consent, ConsentPurpose, Entry, EntryVersion
 
 
 class DisclosureError(Exception):
@@ -387,7 +387,7 @@ def case_propose(
             number=number,
             proposed_by=actor,
             share=decision.share,
-            consent_purpose=purpose if decision.share or purpose else "",
+            consent_purpose=purpose,
             consent=consent,
             exception=exception,
             lawful_basis=decision.lawful_basis if decision.share else "",
@@ -435,7 +435,7 @@ def _check_basis(
     decision: DecisionDetails,
     release: rules.ReleaseSet,
     purpose: str,
-    consent: object | None,
+    consent: Consent | None,
 ) -> None:
     consent_needed = rules.needs_consent(case, release)
     if consent_needed and not purpose:
@@ -735,7 +735,7 @@ def release_correct(
     """Correct the disclosure log with a new entry: the original stays as it was."""
     case = entry.case
     access = policy.case_access(actor, case)
-    if not records_policy.decide(actor, case.client).write:
+    if not access.correct:
         raise NotPermitted("You cannot correct this disclosure log")
     if not note.strip():
         raise DisclosureError("Say what is corrected, or what has happened since")

@@ -325,7 +325,7 @@ def release_bundle(request: HttpRequest, case_id: uuid.UUID, release_id: uuid.UU
 def release_correct(
     request: HttpRequest, case_id: uuid.UUID, release_id: uuid.UUID
 ) -> HttpResponse:
-    entry, access = selectors.get_release_for_user(request, case_id, release_id, need="content")
+    entry, access = selectors.get_release_for_user(request, case_id, release_id, need="correct")
     form = CorrectionForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:

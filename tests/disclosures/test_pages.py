@@ -85,3 +85,26 @@ def test_the_guardians_queue_puts_emergencies_first_then_the_longest_waiting(
     )
     shown = AuditEvent.objects.filter(action="disclosure.list_viewed", actor=world.guardian).get()
     assert shown.detail["count"] == 3
+
+
+def test_the_guardians_queue_costs_the_same_queries_however_long_it_is(world: World) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    browser = _browser(world.guardian)
+
+    def queries() -> int:
+        browser.get("/disclosures/guardian/")  # warm the per-process caches
+        with CaptureQueriesContext(connection) as captured:
+            assert browser.get("/disclosures/guardian/").status_code == 200
+        return len(captured)
+
+    def escalate(count: int) -> None:
+        for _ in range(count):
+            case = _open(world)
+            services.case_propose(actor=world.worker, case=case, decision=_share(world.plain))
+
+    escalate(2)
+    few = queries()
+    escalate(5)
+    assert queries() == few
