@@ -22,7 +22,8 @@ from typing import Any
 from axes.helpers import get_client_ip_address
 from django.conf import settings
 from django.db import models, transaction
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 from django.utils import timezone
 
 from accounts.models import AuditChainHead, AuditEvent, AuditOutcome, User
@@ -80,6 +81,31 @@ def _canonical(event: AuditEvent) -> bytes:
 def _seal(event: AuditEvent) -> str:
     key = settings.AUDIT_HMAC_KEYS[event.key_id]
     return hmac.new(key, _canonical(event), hashlib.sha256).hexdigest()
+
+
+def render_audited(
+    request: HttpRequest,
+    template: str,
+    context: Mapping[str, object],
+    *,
+    action: str,
+    target: models.Model,
+    reason: str,
+    detail: Mapping[str, Any],
+) -> HttpResponse:
+    """Render a page that shows personal data with its audit event in the same transaction: if
+    the event cannot be written, the page is not served."""
+    actor = request.user if isinstance(request.user, User) else None
+    with transaction.atomic():
+        audit_log(
+            action=action,
+            actor=actor,
+            target=target,
+            reason=reason,
+            detail=detail,
+            request=request,
+        )
+        return render(request, template, context)
 
 
 def audit_log(

@@ -15,7 +15,7 @@ from django.shortcuts import redirect, render
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_http_methods
 
-from accounts.audit import audit_log
+from accounts.audit import render_audited
 from accounts.models import User
 from disclosures import policy, rules, selectors, services
 from disclosures.actions import DisclosureAction
@@ -51,19 +51,32 @@ def _render_case_page(
     case: DisclosureCase,
     access: policy.CaseAccess,
     page: str,
+    entries_shown: list[str] | None = None,
 ) -> HttpResponse:
-    """Render a page about a case with its audit event in the same transaction: if the event
-    cannot be written, the page is not served."""
-    with transaction.atomic():
-        audit_log(
-            action=DisclosureAction.VIEWED,
-            actor=_user(request),
-            target=case.client,
-            reason=access.reason,
-            detail={"case": str(case.uuid), "page": page, "content": access.content},
-            request=request,
-        )
-        return render(request, template, {"case": case, "access": access, **context})
+    """Render a page about a case with its audit event (which entries' content it shows, if
+    any) in the same transaction: if the event cannot be written, the page is not served."""
+    return render_audited(
+        request,
+        template,
+        {"case": case, "access": access, **context},
+        action=DisclosureAction.VIEWED,
+        target=case.client,
+        reason=access.reason,
+        detail={
+            "case": str(case.uuid),
+            "page": page,
+            "content": access.content,
+            "entries_shown": entries_shown or [],
+        },
+    )
+
+
+def _shown(context: dict[str, object], access: policy.CaseAccess) -> list[str]:
+    """The entries whose content a case page shows: the current proposal's, to those who may."""
+    items = context.get("items") or []
+    if not access.content or not context.get("sections"):
+        return []
+    return [str(item.entry.uuid) for item in items]  # type: ignore[attr-defined]
 
 
 # --- Lists ----------------------------------------------------------------------------------
@@ -112,16 +125,15 @@ def case_new(request: HttpRequest, client_id: uuid.UUID) -> HttpResponse:
         else:
             messages.success(request, "Request logged. It now needs verifying and a decision.")
             return redirect("disclosures:case", case_id=case.uuid)
-    with transaction.atomic():
-        audit_log(
-            action=DisclosureAction.VIEWED,
-            actor=_user(request),
-            target=client,
-            reason=client_access.reason,
-            detail={"page": "new_request"},
-            request=request,
-        )
-        return render(request, "disclosures/case_new.html", {"client": client, "form": form})
+    return render_audited(
+        request,
+        "disclosures/case_new.html",
+        {"client": client, "form": form},
+        action=DisclosureAction.VIEWED,
+        target=client,
+        reason=client_access.reason,
+        detail={"page": "new_request"},
+    )
 
 
 # --- The case -------------------------------------------------------------------------------
@@ -149,13 +161,15 @@ def _preview(case: DisclosureCase, access: policy.CaseAccess) -> dict[str, objec
 @require_http_methods(["GET"])
 def case_detail(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
     case, access = selectors.get_case_for_user(request, case_id)
+    context = _preview(case, access)
     return _render_case_page(
         request,
         "disclosures/case_detail.html",
-        _preview(case, access),
+        context,
         case=case,
         access=access,
         page="case",
+        entries_shown=_shown(context, access),
     )
 
 
@@ -237,6 +251,7 @@ def case_decide(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
         case=case,
         access=access,
         page="decide",
+        entries_shown=[str(entry.uuid) for entry in entries],
     )
 
 
@@ -258,13 +273,15 @@ def case_review(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
         else:
             messages.success(request, "Your decision is recorded.")
             return redirect("disclosures:guardian_queue")
+    context = {"form": form, **_preview(case, access)}
     return _render_case_page(
         request,
         "disclosures/review.html",
-        {"form": form, **_preview(case, access)},
+        context,
         case=case,
         access=access,
         page="review",
+        entries_shown=_shown(context, access),
     )
 
 
@@ -292,13 +309,15 @@ def case_release(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
                 "disclosures/released.html",
                 {"case": case, "entry": entry, "password": password},
             )
+    context = {"form": form, **_preview(case, access)}
     return _render_case_page(
         request,
         "disclosures/release.html",
-        {"form": form, **_preview(case, access)},
+        context,
         case=case,
         access=access,
         page="release",
+        entries_shown=_shown(context, access),
     )
 
 
@@ -394,17 +413,12 @@ def client_log(request: HttpRequest, client_id: uuid.UUID) -> HttpResponse:
         .select_related("logged_by")
         .order_by("-received_on")
     )
-    with transaction.atomic():
-        audit_log(
-            action=DisclosureAction.LOG_VIEWED,
-            actor=_user(request),
-            target=client,
-            reason=reason,
-            detail={"releases": len(releases), "cases": len(cases)},
-            request=request,
-        )
-        return render(
-            request,
-            "disclosures/client_log.html",
-            {"client": client, "releases": releases, "cases": cases},
-        )
+    return render_audited(
+        request,
+        "disclosures/client_log.html",
+        {"client": client, "releases": releases, "cases": cases},
+        action=DisclosureAction.LOG_VIEWED,
+        target=client,
+        reason=reason,
+        detail={"releases": len(releases), "cases": len(cases)},
+    )

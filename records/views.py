@@ -17,7 +17,7 @@ from django.shortcuts import redirect, render
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts.audit import audit_log
+from accounts.audit import audit_log, render_audited
 from accounts.models import Role, Team, User
 from disclosures import policy as disclosure_policy
 from records import policy, selectors, services
@@ -64,30 +64,6 @@ def _user(request: HttpRequest) -> User:
 
 def _form_error(form: forms.Form, error: RecordError) -> None:
     form.add_error(None, str(error))
-
-
-def _render_audited(
-    request: HttpRequest,
-    template: str,
-    context: dict[str, object],
-    *,
-    action: str,
-    client: Client,
-    reason: str,
-    detail: dict[str, object],
-) -> HttpResponse:
-    """Render a page that shows part of a record, with its audit event in the same transaction:
-    if the event cannot be written, the page is not served."""
-    with transaction.atomic():
-        audit_log(
-            action=action,
-            actor=_user(request),
-            target=client,
-            reason=reason,
-            detail=detail,
-            request=request,
-        )
-        return render(request, template, context)
 
 
 # --- Lists ----------------------------------------------------------------------------------
@@ -286,12 +262,12 @@ def client_allocation(request: HttpRequest, client_id: uuid.UUID) -> HttpRespons
         else:
             messages.success(request, "Case allocated")
             return redirect("records:client", client_id=client.uuid)
-    return _render_audited(
+    return render_audited(
         request,
         "records/allocation.html",
         {"client": client, "form": form, "access": access},
         action=RecordAction.CLIENT_VIEWED,
-        client=client,
+        target=client,
         reason=access.reason,
         detail={"part": "allocation"},
     )
@@ -736,12 +712,12 @@ def consent_withdraw(
         else:
             messages.success(request, "Withdrawal recorded: the consent no longer covers sharing")
             return redirect("records:consents", client_id=client.uuid)
-    return _render_audited(
+    return render_audited(
         request,
         "records/consent_withdraw.html",
         {"client": client, "access": access, "consent": consent, "form": form},
         action=RecordAction.CONSENT_VIEWED,
-        client=client,
+        target=client,
         reason=access.reason,
         detail={"consents_listed": [str(consent.uuid)], "form": "withdraw"},
     )
@@ -790,12 +766,12 @@ def challenge_new(request: HttpRequest, client_id: uuid.UUID, entry_id: uuid.UUI
         else:
             messages.success(request, "Challenge recorded: it is shown with the entry")
             return redirect("records:entry", client_id=entry.client.uuid, entry_id=entry.uuid)
-    return _render_audited(
+    return render_audited(
         request,
         "records/challenge_form.html",
         {"client": entry.client, "entry": entry, "access": access, "form": form},
         action=RecordAction.ENTRY_VIEWED,
-        client=entry.client,
+        target=entry.client,
         reason=access.reason,
         detail={"entry": str(entry.uuid), "form": "challenge"},
     )
@@ -851,7 +827,7 @@ def challenge_decide(
             return redirect("records:entry", client_id=entry.client.uuid, entry_id=entry.uuid)
     except RecordError as error:
         _form_error(correction if action == "correct" else keep, error)
-    return _render_audited(
+    return render_audited(
         request,
         "records/challenge_decide.html",
         {
@@ -864,7 +840,7 @@ def challenge_decide(
             "keep": keep,
         },
         action=RecordAction.ENTRY_VIEWED,
-        client=entry.client,
+        target=entry.client,
         reason=access.reason,
         detail={
             "entry": str(entry.uuid),
@@ -1097,7 +1073,7 @@ def attachment_new(request: HttpRequest, client_id: uuid.UUID, entry_id: uuid.UU
         else:
             messages.success(request, "Document attached")
             return redirect("records:entry", client_id=entry.client.uuid, entry_id=entry.uuid)
-    return _render_audited(
+    return render_audited(
         request,
         "records/attachment_form.html",
         {
@@ -1108,7 +1084,7 @@ def attachment_new(request: HttpRequest, client_id: uuid.UUID, entry_id: uuid.UU
             "limit_mb": limit_mb,
         },
         action=RecordAction.ENTRY_VIEWED,
-        client=entry.client,
+        target=entry.client,
         reason=access.reason,
         detail={"entry": str(entry.uuid), "form": "attach"},
     )

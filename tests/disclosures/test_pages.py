@@ -64,6 +64,19 @@ def test_the_ig_lead_sees_a_case_and_what_left_but_not_its_content(world: World)
     event = AuditEvent.objects.filter(action="disclosure.viewed", actor=world.ig).get()
     assert event.detail["content"] is False
     assert event.reason == "ig_duty"
+    assert event.detail["entries_shown"] == []
+    seen = AuditEvent.objects.filter(action="disclosure.viewed", actor=world.worker).get()
+    assert seen.detail["entries_shown"] == [str(world.plain.uuid)]
+
+
+def test_the_decision_page_records_every_entry_it_lists(world: World) -> None:
+    case = _open(world)
+    assert _browser(world.worker).get(f"/disclosures/{case.uuid}/decide/").status_code == 200
+    event = AuditEvent.objects.filter(action="disclosure.viewed", actor=world.worker).get()
+    assert event.detail["page"] == "decide"
+    assert sorted(event.detail["entries_shown"]) == sorted(
+        str(entry.uuid) for entry in (world.plain, world.special, world.private)
+    )
 
 
 def test_the_guardians_queue_puts_emergencies_first_then_the_longest_waiting(
