@@ -19,3 +19,12 @@ class DisclosureAction(models.TextChoices):
     CORRECTED = "disclosure.corrected", "Disclosure log entry corrected"
     WITHDRAWN = "disclosure.withdrawn", "Request withdrawn"
     LOG_VIEWED = "disclosure.log_viewed", "Client's disclosure log viewed"
+    CLOCK_STOPPED = "disclosure.clock_stopped", "Statutory clock stopped"
+    CLOCK_RESTARTED = "disclosure.clock_restarted", "Statutory clock restarted"
+    CLOCK_EXTENDED = "disclosure.clock_extended", "Deadline extended"
+    RIGHTS_ANSWERED = "disclosure.rights_answered", "Data-subject request answered"
+    DEADLINE_ESCALATED = "disclosure.deadline_escalated", "Deadline escalated to the IG lead"
+    GUARDIAN_ESCALATED = (
+        "disclosure.guardian_escalated",
+        "Waiting case escalated to the Caldicott Guardian",
+    )

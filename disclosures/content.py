@@ -15,8 +15,21 @@ from django.utils import formats, timezone
 from fpdf import FPDF
 from fpdf.enums import EncryptionMethod, XPos, YPos
 
-from disclosures.models import ClientField, EntryField, Statement
+from accounts.audit import AuditAction
+from accounts.models import AuditEvent, AuditOutcome
+from disclosures.actions import DisclosureAction
+from disclosures.models import (
+    ClientField,
+    EntryField,
+    Release,
+    ReleaseMethod,
+    RequestKind,
+    SharingException,
+    Statement,
+)
+from records.actions import RecordAction
 from records.models import Client, ClientStatus, EntryKind, EntryVersion
+from records.policy import Reason
 
 MARKING = "Private & Confidential, for the attention of the addressee only"
 # Unambiguous characters, for a password read out over the phone.
@@ -115,6 +128,91 @@ def release_sections(
     for number, (version, fields) in enumerate(items, start=1):
         sections.append(_entry_section(version, fields, number))
     return sections
+
+
+def record_sections(
+    *,
+    client: Client,
+    client_fields: Sequence[str],
+    items: Sequence[tuple[EntryVersion, Sequence[str]]],
+) -> list[Section]:
+    """One record in a subject access bundle: its details, then its entries."""
+    lines = [Line("Case reference", client.reference), Line("Service", client.team.name)]
+    lines += [_client_line(client, code) for code in ClientField.values if code in client_fields]
+    sections = [Section(f"Your record {client.reference}", tuple(lines))]
+    for number, (version, fields) in enumerate(items, start=1):
+        entry = _entry_section(version, fields, number)
+        sections.append(Section(f"{client.reference}: {entry.heading.lower()}", entry.lines))
+    if not items:
+        sections.append(Section(f"{client.reference}: entries", (Line("", "No entries."),)))
+    return sections
+
+
+def _action_labels() -> dict[str, str]:
+    labels: dict[str, str] = {}
+    for choices in (AuditAction.choices, RecordAction.choices, DisclosureAction.choices):
+        labels.update((str(code), str(label)) for code, label in choices)
+    return labels
+
+
+def access_section(client: Client, events: Sequence[AuditEvent]) -> Section:
+    """Who has accessed the record, from the audit trail (what each did and why), oldest
+    first."""
+    actions = _action_labels()
+    reasons: dict[str, str] = {str(code): str(label) for code, label in Reason.choices}
+    lines = []
+    for event in sorted(events, key=lambda event: event.seq):
+        who = event.actor.display_name if event.actor else "Confide (scheduled job)"
+        what = actions.get(event.action, event.action)
+        why = reasons.get(event.reason, event.reason) or "no reason recorded"
+        outcome = "" if event.outcome == AuditOutcome.SUCCESS else " (refused)"
+        lines.append(
+            Line(
+                formats.date_format(timezone.localtime(event.occurred_at), "j F Y H:i"),
+                f"{who}: {what}{outcome}; {why}",
+            )
+        )
+    return Section(
+        f"Who has accessed your record {client.reference}",
+        tuple(lines) or (Line("", "No access has been recorded."),),
+    )
+
+
+def disclosures_section(releases: Sequence[Release]) -> Section:
+    """What has been disclosed about the person: when, to whom, what, why and how."""
+    lines = []
+    for entry in sorted(releases, key=lambda entry: entry.released_at):
+        released = entry.released or {}
+        what = []
+        if released.get("client_fields"):
+            fields = ", ".join(
+                ClientField(code).label.lower() for code in released["client_fields"]
+            )
+            what.append(f"details ({fields})")
+        if released.get("statements"):
+            what.append("; ".join(Statement(code).label for code in released["statements"]))
+        if released.get("entries"):
+            count = len(released["entries"])
+            what.append(f"{count} record {'entry' if count == 1 else 'entries'}")
+        basis = (
+            "with your consent"
+            if entry.consent_id
+            else f"without consent: {SharingException(entry.exception).label.lower()}"
+            if entry.exception
+            else RequestKind(entry.kind).label
+        )
+        lines.append(
+            Line(
+                formats.date_format(timezone.localtime(entry.released_at), "j F Y"),
+                f"To {entry.recipient}, for {entry.purpose or RequestKind(entry.kind).label}: "
+                f"{', '.join(what) or 'nothing'}; {basis}; "
+                f"{ReleaseMethod(entry.method).label.lower()}.",
+            )
+        )
+    return Section(
+        "What we have disclosed about you",
+        tuple(lines) or (Line("", "Nothing has been disclosed about you."),),
+    )
 
 
 def new_password() -> str:

@@ -17,7 +17,15 @@ from django.db import models
 from django.utils import timezone
 
 from records.crypto import Sealed
-from records.models import Client, Consent, ConsentPurpose, Entry, EntryVersion, SealedModel
+from records.models import (
+    Challenge,
+    Client,
+    Consent,
+    ConsentPurpose,
+    Entry,
+    EntryVersion,
+    SealedModel,
+)
 
 
 class RequestKind(models.TextChoices):
@@ -31,6 +39,24 @@ class RequestKind(models.TextChoices):
     FAMILY_FRIENDS = "family_friends", "Family or friends"
     SOLICITOR = "solicitor", "Solicitor"
     RESEARCHER = "researcher", "Researcher"
+    RECTIFICATION = "rectification", "Data-subject request: rectification"
+    ERASURE = "erasure", "Data-subject request: erasure"
+    RESTRICTION = "restriction", "Data-subject request: restriction of processing"
+    OBJECTION = "objection", "Data-subject request: objection to processing"
+    PORTABILITY = "portability", "Data-subject request: data portability"
+
+
+# The data subject's other rights (UK GDPR Articles 16 to 21): logged and answered with an
+# outcome and reasons, on the same one-month clock as subject access, by the IG lead.
+RIGHTS_KINDS = (
+    RequestKind.RECTIFICATION,
+    RequestKind.ERASURE,
+    RequestKind.RESTRICTION,
+    RequestKind.OBJECTION,
+    RequestKind.PORTABILITY,
+)
+# Requests on the statutory clock (one calendar month, extendable, stoppable).
+CLOCKED_KINDS = (RequestKind.SUBJECT_ACCESS, *RIGHTS_KINDS)
 
 
 class RequesterBody(models.TextChoices):
@@ -89,6 +115,7 @@ class CaseStatus(models.TextChoices):
     RELEASED = "released", "Released"
     NOT_SHARED = "not_shared", "Closed: not shared"
     WITHDRAWN = "withdrawn", "Closed: request withdrawn"
+    ANSWERED = "answered", "Closed: answered"
 
 
 OPEN_STATUSES = (
@@ -201,6 +228,35 @@ class GuardianTrigger(models.TextChoices):
     DOUBT = "doubt", "The decider is in doubt"
 
 
+class ClockStop(models.TextChoices):
+    """Why the statutory clock is stopped (UK GDPR Article 12A)."""
+
+    IDENTITY = "identity", "Waiting for evidence of identity or authority"
+    CLARIFICATION = "clarification", "Waiting for the requester to clarify what they want"
+    FEE = "fee", "Waiting for a fee (only for a manifestly unfounded or excessive request)"
+
+
+class RightsOutcome(models.TextChoices):
+    DONE = "done", "Done as asked"
+    PARTLY = "partly", "Partly done"
+    REFUSED = "refused", "Refused"
+
+
+class Exemption(models.TextChoices):
+    """Why an entry is left out of a subject access bundle; recorded in the case, never in the
+    bundle."""
+
+    WITHHELD = (
+        "withheld",
+        "Withheld from subject access: disclosure would be likely to cause serious harm "
+        "(DPA 2018 Schedule 3), or another exemption given on the entry",
+    )
+    THIRD_PARTY = (
+        "third_party",
+        "Information about or from a third party (DPA 2018 Schedule 2 paragraph 16)",
+    )
+
+
 class DataSharingAgreement(models.Model):
     """An information-sharing agreement or protocol with a partner (002: Crime and Disorder Act
     section 115 protocols, regular transfers). Organisational, not personal: kept in clear."""
@@ -264,6 +320,22 @@ class DisclosureCase(SealedModel):
     )
     closed_at = models.DateTimeField(null=True, blank=True)
 
+    # The statutory clock, for subject access and the other data-subject rights. ``due_on`` is
+    # worked out from the rest (disclosures.deadlines) whenever they change; empty while the
+    # clock is stopped, and for requests that have no statutory clock.
+    extension_months = models.PositiveSmallIntegerField(default=0)
+    extension_told_on = models.DateField(null=True, blank=True)
+    due_on = models.DateField(null=True, blank=True)
+    outcome = models.CharField(max_length=10, choices=RightsOutcome.choices, blank=True)
+    challenge = models.ForeignKey(
+        Challenge,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="For rectification: the challenge to the entry's accuracy that answers it.",
+    )
+
     requester_name_sealed = models.BinaryField(default=b"", editable=False)
     requester_organisation_sealed = models.BinaryField(default=b"", editable=False)
     requester_contact_sealed = models.BinaryField(default=b"", editable=False)
@@ -272,6 +344,7 @@ class DisclosureCase(SealedModel):
     legal_basis_cited_sealed = models.BinaryField(default=b"", editable=False)
     verification_note_sealed = models.BinaryField(default=b"", editable=False)
     closed_reason_sealed = models.BinaryField(default=b"", editable=False)
+    extension_reason_sealed = models.BinaryField(default=b"", editable=False)
 
     requester_name = Sealed["DisclosureCase"]("requester_name_sealed")
     requester_organisation = Sealed["DisclosureCase"]("requester_organisation_sealed")
@@ -281,12 +354,23 @@ class DisclosureCase(SealedModel):
     legal_basis_cited = Sealed["DisclosureCase"]("legal_basis_cited_sealed")
     verification_note = Sealed["DisclosureCase"]("verification_note_sealed")
     closed_reason = Sealed["DisclosureCase"]("closed_reason_sealed")
+    extension_reason = Sealed["DisclosureCase"]("extension_reason_sealed")
 
     class Meta:
         ordering = ["-received_on", "-logged_at"]
         indexes = [
             models.Index(fields=["client", "-received_on"], name="disclosure_client"),
             models.Index(fields=["status", "urgency"], name="disclosure_status"),
+            models.Index(
+                fields=["due_on"],
+                name="disclosure_due",
+                condition=models.Q(closed_at__isnull=True, due_on__isnull=False),
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(extension_months__lte=2), name="disclosure_extension_at_most_2"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -306,6 +390,56 @@ class DisclosureCase(SealedModel):
     @property
     def recipient_label(self) -> str:
         return self.requester_organisation or self.requester_name
+
+    @property
+    def is_subject_access(self) -> bool:
+        return self.kind == RequestKind.SUBJECT_ACCESS
+
+    @property
+    def is_rights_request(self) -> bool:
+        return self.kind in RIGHTS_KINDS
+
+    @property
+    def is_clocked(self) -> bool:
+        return self.kind in CLOCKED_KINDS
+
+
+class ClockPause(models.Model):
+    """A time the statutory clock stood still, waiting for the requester; its days are added
+    back to the deadline when it ends."""
+
+    case = models.ForeignKey(DisclosureCase, on_delete=models.CASCADE, related_name="pauses")
+    reason = models.CharField(max_length=15, choices=ClockStop.choices)
+    started_on = models.DateField()
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    ended_on = models.DateField(null=True, blank=True)
+    ended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["started_on", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case"],
+                condition=models.Q(ended_on__isnull=True),
+                name="one_running_pause_per_case",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(ended_on__isnull=True)
+                | models.Q(ended_on__gte=models.F("started_on")),
+                name="pause_ends_after_it_starts",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Clock stopped on case {self.case_id} from {self.started_on}"
+
+    @property
+    def running(self) -> bool:
+        return self.ended_on is None
 
 
 class Proposal(SealedModel):
@@ -344,6 +478,9 @@ class Proposal(SealedModel):
     statements = models.JSONField(default=list, blank=True)
     guardian_triggers = models.JSONField(default=list, blank=True)
     review = models.CharField(max_length=12, choices=Review.choices)
+    # Subject access: every record found to be about the person (matched on NHS number, or
+    # name and date of birth); the bundle covers them all.
+    subject_records = models.ManyToManyField(Client, related_name="+", blank=True)
 
     reasons_sealed = models.BinaryField(default=b"", editable=False)
     reply_sealed = models.BinaryField(default=b"", editable=False)
@@ -396,6 +533,29 @@ class ProposalItem(models.Model):
     def field_labels(self) -> list[str]:
         labels: dict[Any, str] = dict(EntryField.choices)
         return [labels.get(code, code) for code in self.fields]
+
+
+class SarExemption(SealedModel):
+    """An entry left out of a subject access bundle, and why: kept with the decision (and shown
+    to those who may see the case's content), never in the bundle."""
+
+    proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="exemptions")
+    entry = models.ForeignKey(Entry, on_delete=models.PROTECT, related_name="+")
+    version = models.ForeignKey(EntryVersion, on_delete=models.PROTECT, related_name="+")
+    ground = models.CharField(max_length=12, choices=Exemption.choices)
+    # The entry's own note: the withholding reason, or the third party's source.
+    note_sealed = models.BinaryField(default=b"", editable=False)
+
+    note = Sealed["SarExemption"]("note_sealed")
+
+    class Meta:
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return f"Exemption {self.uuid}"
+
+    def sealing_cipher(self) -> AESGCM:
+        return self.proposal.case.client.sealing_cipher()
 
 
 class GuardianReview(SealedModel):

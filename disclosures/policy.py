@@ -16,6 +16,13 @@ that person, whatever their role.
   proposal.
 - **Release**: those who may write the record, once the case is ready; they also add
   corrections to the disclosure log afterwards.
+
+Subject access and the other data-subject rights are the IG lead's (DESIGN: the IG lead answers
+subject access and erasure requests). They may log one about any record they may answer for,
+and on such a case they verify, run the clock, decide, release and answer; for a subject access
+request they see the content, since the bundle gathers every record held about the person,
+including records no single practitioner may open. Staff who may open the record log and verify
+such requests and see the case, but do not decide them.
 """
 
 from __future__ import annotations
@@ -25,9 +32,9 @@ from dataclasses import dataclass
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from accounts.models import Role, User
-from disclosures.models import CaseStatus, DisclosureCase, Proposal
+from disclosures.models import CLOCKED_KINDS, CaseStatus, DisclosureCase, Proposal, RequestKind
 from records import policy as records_policy
-from records.models import ConflictDeclaration
+from records.models import Client, ConflictDeclaration
 from records.policy import Reason
 
 LOGGING_ROLES = (Role.ADMIN_STAFF, Role.PRACTITIONER, Role.MANAGER)
@@ -47,6 +54,8 @@ class CaseAccess:
     release: bool = False
     withdraw: bool = False
     correct: bool = False  # add a correction beside a disclosure log entry
+    clock: bool = False  # stop, restart or extend the statutory clock
+    answer: bool = False  # record the outcome of a data-subject rights request
 
 
 NO_CASE_ACCESS = CaseAccess(reason=Reason.NO_GRANT)
@@ -64,6 +73,8 @@ def case_access(user: User, case: DisclosureCase) -> CaseAccess:
     if client_access.reason in (Reason.CONFLICT, Reason.DISPOSED):
         return CaseAccess(reason=client_access.reason)
     is_open = case.is_open
+    if case.is_clocked:
+        return _clocked_case_access(user, case, client_access)
     if client_access.allowed:
         return CaseAccess(
             reason=client_access.reason,
@@ -88,6 +99,39 @@ def case_access(user: User, case: DisclosureCase) -> CaseAccess:
     return NO_CASE_ACCESS
 
 
+def _clocked_case_access(
+    user: User, case: DisclosureCase, client_access: records_policy.Access
+) -> CaseAccess:
+    is_open = case.is_open
+    sar = case.kind == RequestKind.SUBJECT_ACCESS
+    if user.has_role(Role.IG_LEAD):
+        return CaseAccess(
+            reason=Reason.DATA_SUBJECT_REQUEST,
+            see=True,
+            content=sar,
+            verify=is_open and not case.is_verified,
+            decide=sar and case.status in DECIDABLE_STATUSES,
+            release=sar and case.status == CaseStatus.READY,
+            withdraw=is_open,
+            correct=sar and case.status == CaseStatus.RELEASED,
+            clock=is_open,
+            answer=not sar and is_open,
+        )
+    if client_access.allowed:
+        return CaseAccess(
+            reason=client_access.reason,
+            see=True,
+            content=client_access.clinical,
+            verify=is_open and not case.is_verified,
+            withdraw=is_open,
+        )
+    if user.has_role(Role.CALDICOTT_GUARDIAN) and _escalated(case):
+        return CaseAccess(
+            reason=Reason.GUARDIAN_DUTY, see=True, content=True, review=_may_review(user, case)
+        )
+    return NO_CASE_ACCESS
+
+
 def _may_review(user: User, case: DisclosureCase) -> bool:
     if not user.has_role(Role.CALDICOTT_GUARDIAN) or case.status != CaseStatus.AWAITING_GUARDIAN:
         return False
@@ -105,6 +149,34 @@ def current_proposal(case: DisclosureCase) -> Proposal | None:
 def may_log_request(user: User) -> bool:
     """Admin staff log incoming requests; practitioners and managers may too."""
     return user.is_active and any(user.has_role(role) for role in LOGGING_ROLES)
+
+
+def logging_reason(user: User, client: Client, kind: str | None = None) -> str | None:
+    """On what duty ``user`` may log a request of ``kind`` about ``client`` (any kind, when
+    ``kind`` is None), or None. Staff who may open the record log any kind; the IG lead logs
+    subject access and the other data-subject rights for any record they answer for."""
+    if may_log_request(user):
+        access = records_policy.decide(user, client)
+        if access.allowed:
+            return access.reason
+    if (
+        (kind is None or kind in CLOCKED_KINDS)
+        and may_log_rights_requests(user)
+        and records_policy.may_see_access_log(user, client) is not None
+    ):
+        return Reason.DATA_SUBJECT_REQUEST
+    return None
+
+
+def may_log_rights_requests(user: User) -> bool:
+    return user.is_active and user.has_role(Role.IG_LEAD)
+
+
+def clocked_cases(user: User) -> QuerySet[DisclosureCase]:
+    """Open subject access and rights requests, for the IG lead's deadlines."""
+    if not may_log_rights_requests(user):
+        return DisclosureCase.objects.none()
+    return visible_cases(user).filter(kind__in=CLOCKED_KINDS, closed_at__isnull=True)
 
 
 def _not_blocked(user: User) -> Q:

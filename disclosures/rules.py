@@ -32,6 +32,10 @@ REFERRER_BEFORE_FIRST_APPOINTMENT = (
 NO_APPOINTMENT_BOOKED = "No first appointment is booked, so the referrer cannot be told one is."
 STATEMENTS_FOR_REFERRERS = "Those statements are only for a referrer's enquiry."
 NOTHING_CHOSEN = "Choose what to release: the entries and fields, or the details, that will leave."
+EXEMPT_IN_SUBJECT_ACCESS = (
+    "Entries withheld from subject access, and third-party information, never go in a subject "
+    "access bundle."
+)
 NEITHER_CONFIRM_NOR_DENY = (
     "We can neither confirm nor deny whether we hold information about the person you asked about."
 )
@@ -116,6 +120,10 @@ def refusals(case: DisclosureCase, release: ReleaseSet, consent: Consent | None)
         problems.append(NO_FAMILY_CONSENT)
     if release.statements and case.kind != RequestKind.REFERRER:
         problems.append(STATEMENTS_FOR_REFERRERS)
+    if case.kind == RequestKind.SUBJECT_ACCESS and any(
+        version.withhold_from_sar or version.third_party for version in release.versions
+    ):
+        problems.append(EXEMPT_IN_SUBJECT_ACCESS)
     if referrer_statements_only(case):
         if release.client_fields or release.versions:
             problems.append(REFERRER_BEFORE_FIRST_APPOINTMENT)

@@ -17,12 +17,14 @@ from django.db.models import Max
 from django.http import HttpRequest
 from django.utils import formats, timezone
 
-from accounts.audit import audit_log
 from accounts.models import AuditOutcome, User
-from disclosures import content, policy, rules
+from disclosures import content, policy, rights, rules, selectors
 from disclosures.actions import DisclosureAction
+from disclosures.errors import CaseMoved, DisclosureError, NotPermitted, RuleRefused
+from disclosures.events import audit_case
 from disclosures.models import (
     AGENCY_BODIES,
+    CLOCKED_KINDS,
     LIVE_CHANNELS,
     OPEN_STATUSES,
     URGENT_BODIES,
@@ -48,25 +50,8 @@ from disclosures.models import (
     VerificationMethod,
 )
 from records import crypto
-from records import policy as records_policy
+from records import selectors as record_selectors
 from records.models import Client, Consent, ConsentPurpose, Entry, EntryVersion
-
-
-class DisclosureError(Exception):
-    """A refused step; the message is fit to show the user."""
-
-
-class NotPermitted(DisclosureError):
-    pass
-
-
-class RuleRefused(DisclosureError):
-    """The confidentiality policy forbids this release, whoever approves it."""
-
-
-class CaseMoved(DisclosureError):
-    """Someone else acted on the case first."""
-
 
 # --- Intake ----------------------------------------------------------------------------------
 
@@ -104,7 +89,7 @@ def _check_request(details: RequestDetails) -> None:
         raise DisclosureError("Enter who is asking: their name or their organisation")
     if not details.asked_for.strip():
         raise DisclosureError("Enter what is asked for")
-    if details.kind != RequestKind.SUBJECT_ACCESS and not details.purpose.strip():
+    if details.kind not in CLOCKED_KINDS and not details.purpose.strip():
         raise DisclosureError("Enter the purpose the requester gave")
     if details.channel in LIVE_CHANNELS and not details.caller_told_call_back:
         raise DisclosureError(
@@ -121,9 +106,9 @@ def case_open(
     request: HttpRequest | None = None,
 ) -> DisclosureCase:
     """Log a request for information about a client: one case, whatever its kind."""
-    access = records_policy.decide(actor, client)
-    if not (policy.may_log_request(actor) and access.allowed):
-        raise NotPermitted("You cannot log requests about this client")
+    reason = policy.logging_reason(actor, client, details.kind)
+    if reason is None:
+        raise NotPermitted("You cannot log this request about this client")
     _check_request(details)
     body = (
         details.requester_body
@@ -149,37 +134,17 @@ def case_open(
         case.purpose = details.purpose.strip()
         case.asked_for = details.asked_for.strip()
         case.legal_basis_cited = details.legal_basis_cited.strip()
+        case.due_on = rights.compute_due(case)
         case.save()
-        _audit(
+        audit_case(
             DisclosureAction.LOGGED,
             actor=actor,
             case=case,
-            reason=access.reason,
+            reason=reason,
             detail={"kind": case.kind, "channel": case.channel, "urgency": case.urgency},
             request=request,
         )
     return case
-
-
-def _audit(
-    action: str,
-    *,
-    actor: User,
-    case: DisclosureCase,
-    reason: str,
-    detail: dict[str, object] | None = None,
-    outcome: str = AuditOutcome.SUCCESS,
-    request: HttpRequest | None = None,
-) -> None:
-    audit_log(
-        action=action,
-        actor=actor,
-        outcome=outcome,
-        target=case.client,
-        reason=reason,
-        detail={"case": str(case.uuid), **(detail or {})},
-        request=request,
-    )
 
 
 # --- Verification ----------------------------------------------------------------------------
@@ -207,13 +172,13 @@ def case_verify(
         )
     if method not in VerificationMethod.values:
         raise DisclosureError("Choose how the requester was verified")
-    if case.kind == RequestKind.SUBJECT_ACCESS and method not in (
+    if case.is_clocked and method not in (
         VerificationMethod.IDENTITY_DOCUMENTS,
         VerificationMethod.LETTERHEAD,
     ):
         raise DisclosureError(
-            "A subject access request needs identity documents, or a written request with the "
-            "client's authority"
+            "A request from the data subject needs identity documents, or a written request "
+            "with the client's authority"
         )
     if not note.strip():
         raise DisclosureError("Say how you verified them: who you called, or what you saw")
@@ -230,12 +195,18 @@ def case_verify(
         )
         if not updated:
             raise CaseMoved("Someone else has just verified or closed this case")
-        _audit(
+        # Evidence of identity has arrived: a clock stopped for it starts again today.
+        restarted = rights.identity_arrived(actor=actor, case=case, on=timezone.localdate())
+        audit_case(
             DisclosureAction.VERIFIED,
             actor=actor,
             case=case,
             reason=access.reason,
-            detail={"method": method, "referrer_confirmed": referrer_confirmed},
+            detail={
+                "method": method,
+                "referrer_confirmed": referrer_confirmed,
+                "clock_restarted": restarted,
+            },
             request=request,
         )
     case.refresh_from_db()
@@ -299,7 +270,7 @@ def _refuse_by_rule(
     request: HttpRequest | None,
 ) -> RuleRefused:
     # Written on its own, outside any transaction the refusal rolls back.
-    _audit(
+    audit_case(
         DisclosureAction.REFUSED_BY_RULE,
         actor=actor,
         case=case,
@@ -321,7 +292,7 @@ def case_propose(
     """Decide to share (exactly what, on what basis) or not, with reasons. The rules refuse what
     may never leave; a decision that policy escalates waits for the Caldicott Guardian."""
     access = policy.case_access(actor, case)
-    if not access.decide:
+    if not access.decide or case.is_clocked:
         raise NotPermitted("You cannot decide this request")
     client_fields = [code for code in ClientField.values if code in decision.client_fields]
     statements = [code for code in Statement.values if code in decision.statements]
@@ -406,7 +377,7 @@ def case_propose(
             ProposalItem(proposal=proposal, entry=entry, version=version, fields=fields)
             for entry, version, fields in chosen
         )
-        _audit(
+        audit_case(
             DisclosureAction.PROPOSED,
             actor=actor,
             case=case,
@@ -507,7 +478,7 @@ def guardian_review(
         review = GuardianReview(proposal=proposal, reviewer=actor, outcome=outcome)
         review.reasons = reasons.strip()
         review.save()
-        _audit(
+        audit_case(
             DisclosureAction.GUARDIAN_REVIEWED,
             actor=actor,
             case=case,
@@ -523,20 +494,54 @@ def guardian_review(
 
 
 def proposal_items(proposal: Proposal) -> list[ProposalItem]:
-    items = list(proposal.items.select_related("entry", "version__author"))
+    case = proposal.case
+    # A subject access decision spans every record about the person, each under its own key.
+    related = (
+        ("entry__client", "version__author")
+        if case.is_subject_access
+        else ("entry", "version__author")
+    )
+    items = list(proposal.items.select_related(*related))
     for item in items:
-        item.entry.client = proposal.case.client
+        if not case.is_subject_access:
+            item.entry.client = case.client
         item.version.entry = item.entry
     return items
 
 
 def proposal_sections(proposal: Proposal) -> list[content.Section]:
+    if proposal.case.is_subject_access:
+        return _subject_access_sections(proposal)
     return content.release_sections(
         client=proposal.case.client,
         client_fields=proposal.client_fields,
         statements=proposal.statements,
         items=[(item.version, item.fields) for item in proposal_items(proposal)],
     )
+
+
+def _subject_access_sections(proposal: Proposal) -> list[content.Section]:
+    """A subject access bundle: each record's details and entries, who has accessed each
+    record, and what has been disclosed about the person. Exemptions are not in it."""
+    items = proposal_items(proposal)
+    records = list(proposal.subject_records.select_related("team").order_by("created_at"))
+    by_record: dict[int, list[tuple[EntryVersion, list[str]]]] = {}
+    for item in items:
+        by_record.setdefault(item.entry.client_id, []).append((item.version, list(item.fields)))
+    sections: list[content.Section] = []
+    for client in records:
+        sections += content.record_sections(
+            client=client,
+            client_fields=proposal.client_fields,
+            items=by_record.get(client.pk, []),
+        )
+    for client in records:
+        sections.append(
+            content.access_section(client, list(record_selectors.access_events(client)))
+        )
+    disclosures = [entry for client in records for entry in selectors.client_disclosure_log(client)]
+    sections.append(content.disclosures_section(disclosures))
+    return sections
 
 
 def release_check(case: DisclosureCase, proposal: Proposal) -> list[str]:
@@ -611,6 +616,11 @@ def case_release(
         raise DisclosureError("Choose how the information leaves")
     if not details.recipient.strip():
         raise DisclosureError("Enter who the information is released to")
+    if case.is_subject_access:
+        # The client asked for it: there is no one else to tell.
+        details = ReleaseDetails(
+            method=details.method, recipient=details.recipient, client_told=True
+        )
     if not details.client_told and not details.client_told_note.strip():
         raise DisclosureError("Say why the client has not been told")
     items = proposal_items(proposal)
@@ -668,7 +678,7 @@ def case_release(
             )
             entry.bundle_sha256 = digest
         entry.save()
-        _audit(
+        audit_case(
             DisclosureAction.RELEASED,
             actor=actor,
             case=case,
@@ -713,7 +723,7 @@ def bundle_read(*, actor: User, entry: Release, request: HttpRequest | None = No
     data = crypto.open_bytes(
         case.client.sealing_cipher(), bytes(entry.bundle_sealed), aad=_bundle_aad(entry)
     )
-    _audit(
+    audit_case(
         DisclosureAction.BUNDLE_DOWNLOADED,
         actor=actor,
         case=case,
@@ -743,7 +753,7 @@ def release_correct(
         correction = ReleaseCorrection(release=entry, recorded_by=actor, client_told=client_told)
         correction.note = note.strip()
         correction.save()
-        _audit(
+        audit_case(
             DisclosureAction.CORRECTED,
             actor=actor,
             case=case,
@@ -779,7 +789,7 @@ def case_withdraw(
         )
         if not updated:
             raise CaseMoved("This case is already closed")
-        _audit(
+        audit_case(
             DisclosureAction.WITHDRAWN,
             actor=actor,
             case=case,

@@ -19,6 +19,7 @@ from accounts.audit import render_audited
 from accounts.models import User
 from disclosures import policy, rules, selectors, services
 from disclosures.actions import DisclosureAction
+from disclosures.errors import DisclosureError, NotPermitted
 from disclosures.forms import (
     CorrectionForm,
     DecisionForm,
@@ -29,7 +30,6 @@ from disclosures.forms import (
     WithdrawForm,
 )
 from disclosures.models import DisclosureCase, EntryField, RequestKind
-from disclosures.services import DisclosureError
 from records import selectors as record_selectors
 
 
@@ -327,7 +327,7 @@ def release_bundle(request: HttpRequest, case_id: uuid.UUID, release_id: uuid.UU
     with transaction.atomic():
         try:
             data = services.bundle_read(actor=_user(request), entry=entry, request=request)
-        except services.NotPermitted as error:
+        except NotPermitted as error:
             raise PermissionDenied(str(error)) from error
         except DisclosureError as error:
             messages.error(request, str(error))
@@ -355,7 +355,7 @@ def release_correct(
                 client_told=form.cleaned_data["client_told"],
                 request=request,
             )
-        except services.NotPermitted as error:
+        except NotPermitted as error:
             raise PermissionDenied(str(error)) from error
         except DisclosureError as error:
             _form_error(form, error)

@@ -57,6 +57,11 @@ class Reason(models.TextChoices):
     ADMIN_DUTY = "admin_duty", "Administration duty (administrative part only)"
     BREAK_GLASS = "break_glass", "Break the glass"
     IG_DUTY = "ig_duty", "Information governance duty (access log only)"
+    DATA_SUBJECT_REQUEST = (
+        "data_subject_request",
+        "Information governance: answering the person's own request (subject access and "
+        "other rights)",
+    )
     GUARDIAN_DUTY = "guardian_duty", "Caldicott Guardian reviewing an escalated disclosure"
     CONFLICT = "conflict", "Refused: conflict-of-interest restriction"
     DISPOSED = "disposed", "Refused: record disposed of"

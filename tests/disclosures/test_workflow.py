@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from accounts.models import AuditEvent, AuditOutcome, Team, User
 from disclosures import policy, services
+from disclosures.errors import DisclosureError, NotPermitted, RuleRefused
 from disclosures.models import (
     CaseStatus,
     ClientField,
@@ -28,14 +29,7 @@ from disclosures.models import (
     RequestKind,
     Statement,
 )
-from disclosures.services import (
-    DecisionDetails,
-    DisclosureError,
-    NotPermitted,
-    ReleaseDetails,
-    RequestDetails,
-    RuleRefused,
-)
+from disclosures.services import DecisionDetails, ReleaseDetails, RequestDetails
 from records import services as record_services
 from records.models import Client, ConsentPurpose, Entry, EntryKind, RecipientCategory
 from tests.factories import TeamFactory, UserFactory, allocate, make_client
