@@ -37,6 +37,8 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         items.append(("Find a client", reverse("records:search")))
     if user.has_role(Role.CALDICOTT_GUARDIAN):
         items.append(("Guardian's queue", reverse("disclosures:guardian_queue")))
+    if user.has_role(Role.IG_LEAD):
+        items.append(("Data-subject requests", reverse("disclosures:deadlines")))
     if any(
         user.has_role(r)
         for r in (

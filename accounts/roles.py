@@ -81,13 +81,14 @@ ROLE_HOMES: tuple[RoleHome, ...] = (
         Role.IG_LEAD,
         "You lead information governance and data protection.",
         (
-            "Handle subject access and erasure requests",
+            "Handle subject access, erasure and the other data-subject requests, on their clock",
             "Keep the breach register and its 72-hour clock",
             "Run retention and disposal, and the data-sharing agreements register",
             "Report to the IG group",
         ),
         (
             ("Who has accessed a record", "records:access_log_lookup"),
+            ("Requests from data subjects, and their deadlines", "disclosures:deadlines"),
             ("Requests for information and the disclosure log", "disclosures:list"),
         ),
     ),

@@ -51,13 +51,18 @@ def _after_sign_in(request: HttpRequest) -> HttpResponse:
 def home(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     context: dict[str, object] = {"homes": homes_for(user)}
-    if not disclosure_policy.is_guardian(user):
-        return render(request, "accounts/home.html", context)
-    # The Caldicott Guardian's home is their queue.
-    cases = disclosure_selectors.guardian_queue(user)
     with transaction.atomic():
-        disclosure_selectors.audit_shown(request, name="guardian_queue", cases=cases)
-        return render(request, "accounts/home.html", {**context, "guardian_cases": cases})
+        if disclosure_policy.is_guardian(user):
+            # The Caldicott Guardian's home is their queue.
+            cases = disclosure_selectors.guardian_queue(user)
+            disclosure_selectors.audit_shown(request, name="guardian_queue", cases=cases)
+            context["guardian_cases"] = cases
+        if disclosure_policy.may_log_rights_requests(user):
+            # The IG lead's home shows the data-subject requests' deadlines.
+            deadlines = disclosure_selectors.deadline_list(user)
+            disclosure_selectors.audit_shown(request, name="deadlines", cases=deadlines)
+            context["deadline_cases"] = deadlines
+        return render(request, "accounts/home.html", context)
 
 
 @login_not_required

@@ -12,6 +12,7 @@ from disclosures.models import (
     Article9Condition,
     Channel,
     ClientField,
+    ClockStop,
     DataSharingAgreement,
     EntryField,
     GuardianReview,
@@ -19,6 +20,7 @@ from disclosures.models import (
     ReleaseMethod,
     RequesterBody,
     RequestKind,
+    RightsOutcome,
     SharingException,
     Statement,
     Urgency,
@@ -26,7 +28,7 @@ from disclosures.models import (
 )
 from disclosures.services import DecisionDetails, ReleaseDetails, RequestDetails
 from records.forms import _area, _date, _text
-from records.models import ConsentPurpose, Entry
+from records.models import Challenge, ConsentPurpose, Entry
 
 YES_NO = [("yes", "Yes"), ("no", "No")]
 
@@ -104,11 +106,16 @@ class RequestForm(forms.Form):
         required=False,
     )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, kinds: Sequence[str] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         channel = self.fields["channel"]
         assert isinstance(channel, forms.ChoiceField)
         channel.choices = _channel_choices()
+        if kinds is not None:
+            # The IG lead logs the person's own requests only.
+            kind = self.fields["kind"]
+            assert isinstance(kind, forms.ChoiceField)
+            kind.choices = [(code, label) for code, label in RequestKind.choices if code in kinds]
         self.fields["received_on"].initial = timezone.localdate()
         self.fields["urgency"].initial = Urgency.ROUTINE
 
@@ -263,8 +270,16 @@ class ReleaseForm(forms.Form):
         "If not, why not", help_text="For example: telling them would prejudice an investigation."
     )
 
+    def __init__(self, *args: Any, subject_access: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if subject_access:
+            # The person asked for their own information: there is no one else to tell.
+            del self.fields["client_told"]
+            del self.fields["client_told_note"]
+
     def details(self) -> ReleaseDetails:
-        return ReleaseDetails(**self.cleaned_data)
+        data = {"client_told": True, "client_told_note": "", **self.cleaned_data}
+        return ReleaseDetails(**data)
 
 
 class CorrectionForm(forms.Form):
@@ -285,3 +300,95 @@ class CorrectionForm(forms.Form):
 
 class WithdrawForm(forms.Form):
     reasons = _area("Why is the request closed?", required=True, missing="Say why it is closed")
+
+
+# --- Subject access and the other rights ------------------------------------------------------
+
+
+class ClockStopForm(forms.Form):
+    reason = _choice(
+        "What are you waiting for?",
+        ClockStop.choices,
+        missing="Say what you are waiting for",
+        radio=True,
+    )
+    started_on = _date(
+        "Date the clock stopped",
+        required=True,
+        help_text="The day you asked the requester for it.",
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["started_on"].initial = timezone.localdate()
+
+
+class ClockRestartForm(forms.Form):
+    ended_on = _date("Date it arrived", required=True)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["ended_on"].initial = timezone.localdate()
+
+
+class ExtendForm(forms.Form):
+    months = forms.TypedChoiceField(
+        label="Extend by",
+        choices=[("1", "One further month"), ("2", "Two further months")],
+        coerce=int,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose how long to extend by"},
+    )
+    reason = _area(
+        "Why the request is complex",
+        required=True,
+        missing="Say why the request is complex enough to need longer",
+    )
+    told_on = _date(
+        "Date the requester was told",
+        required=True,
+        help_text="They must be told within the first month.",
+    )
+
+
+class SubjectAccessForm(forms.Form):
+    reasons = _area(
+        "How the search was made, and anything to note",
+        required=True,
+        rows=4,
+        missing="Say how the search was made and anything the requester should know about it",
+        help_text="For example: which services and systems were searched.",
+    )
+    doubt = forms.BooleanField(
+        label="I am in doubt: pass this decision to the Caldicott Guardian", required=False
+    )
+
+
+class RightsAnswerForm(forms.Form):
+    outcome = _choice("Outcome", RightsOutcome.choices, missing="Choose the outcome", radio=True)
+    reasons = _area("Reasons", required=True, rows=4, missing="Give the reasons for the outcome")
+    challenge = forms.ChoiceField(
+        label="The challenge that carried out the rectification",
+        required=False,
+        help_text="Recorded and decided on the entry by the record's practitioner.",
+    )
+
+    def __init__(self, *args: Any, challenges: Sequence[Challenge] = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.challenges = {str(challenge.uuid): challenge for challenge in challenges}
+        field = self.fields["challenge"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [("", "None")] + [
+            (
+                str(challenge.uuid),
+                f"Raised {challenge.raised_on:%-d %b %Y} about a "
+                f"{challenge.entry.get_kind_display().lower()}: "
+                f"{challenge.get_outcome_display().lower()}",
+            )
+            for challenge in challenges
+        ]
+        if not challenges:
+            del self.fields["challenge"]
+
+    def chosen_challenge(self) -> Challenge | None:
+        return self.challenges.get(self.cleaned_data.get("challenge") or "")

@@ -389,6 +389,7 @@ def proposal_exemptions(proposal: Proposal) -> list[SarExemption]:
     exemptions = list(proposal.exemptions.select_related("entry__client", "version"))
     for exemption in exemptions:
         exemption.proposal = proposal
+        exemption.version.entry = exemption.entry
     return exemptions
 
 

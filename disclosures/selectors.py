@@ -11,6 +11,7 @@ from typing import Literal
 from django.core.exceptions import PermissionDenied
 from django.db.models import Case, F, IntegerField, Prefetch, QuerySet, Value, When
 from django.http import Http404, HttpRequest
+from django.utils import timezone
 
 from accounts.audit import audit_log
 from accounts.models import AuditEvent, AuditOutcome, User
@@ -27,7 +28,18 @@ from disclosures.models import (
 )
 from records.models import Client, Consent, ConsentPurpose
 
-CaseNeed = Literal["see", "content", "verify", "decide", "review", "release", "withdraw", "correct"]
+CaseNeed = Literal[
+    "see",
+    "content",
+    "verify",
+    "decide",
+    "review",
+    "release",
+    "withdraw",
+    "correct",
+    "clock",
+    "answer",
+]
 
 
 def _user(request: HttpRequest) -> User:
@@ -95,6 +107,20 @@ def case_list(queryset: QuerySet[DisclosureCase]) -> list[DisclosureCase]:
         .annotate(urgency_rank=URGENCY_ORDER)
         .order_by(F("closed_at").desc(nulls_first=True), "urgency_rank", "received_on", "logged_at")
     )
+    return cases
+
+
+def deadline_list(user: User) -> list[DisclosureCase]:
+    """Open subject access and rights requests: running clocks soonest due first, then the
+    stopped ones (no due date while stopped), oldest first."""
+    cases: list[DisclosureCase] = list(
+        policy.clocked_cases(user)
+        .select_related("client", "logged_by")
+        .order_by(F("due_on").asc(nulls_last=True), "received_on", "logged_at")
+    )
+    today = timezone.localdate()
+    for case in cases:
+        case.days_left = (case.due_on - today).days if case.due_on else None  # type: ignore[attr-defined]
     return cases
 
 

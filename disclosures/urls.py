@@ -15,6 +15,12 @@ urlpatterns = [
     path("<uuid:case_id>/review/", views.case_review, name="review"),
     path("<uuid:case_id>/release/", views.case_release, name="release"),
     path("<uuid:case_id>/withdraw/", views.case_withdraw, name="withdraw"),
+    path("deadlines/", views.deadlines, name="deadlines"),
+    path("<uuid:case_id>/clock/stop/", views.clock_stop, name="clock_stop"),
+    path("<uuid:case_id>/clock/restart/", views.clock_restart, name="clock_restart"),
+    path("<uuid:case_id>/clock/extend/", views.clock_extend, name="clock_extend"),
+    path("<uuid:case_id>/subject-access/", views.subject_access, name="subject_access"),
+    path("<uuid:case_id>/answer/", views.rights_answer, name="rights_answer"),
     path(
         "<uuid:case_id>/releases/<uuid:release_id>/bundle/",
         views.release_bundle,

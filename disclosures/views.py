@@ -5,6 +5,8 @@ render."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
+from typing import Any
 
 from django import forms
 from django.contrib import messages
@@ -12,24 +14,30 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_http_methods
 
 from accounts.audit import render_audited
 from accounts.models import User
-from disclosures import policy, rules, selectors, services
+from disclosures import policy, rights, rules, selectors, services
 from disclosures.actions import DisclosureAction
 from disclosures.errors import DisclosureError, NotPermitted
 from disclosures.forms import (
+    ClockRestartForm,
+    ClockStopForm,
     CorrectionForm,
     DecisionForm,
+    ExtendForm,
     ReleaseForm,
     RequestForm,
     ReviewForm,
+    RightsAnswerForm,
+    SubjectAccessForm,
     VerifyForm,
     WithdrawForm,
 )
-from disclosures.models import DisclosureCase, EntryField, RequestKind
+from disclosures.models import CLOCKED_KINDS, DisclosureCase, EntryField, RequestKind
 from records import selectors as record_selectors
 
 
@@ -111,10 +119,20 @@ def guardian_queue(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def case_new(request: HttpRequest, client_id: uuid.UUID) -> HttpResponse:
-    client, client_access = record_selectors.get_client_for_user(request, client_id)
-    if not policy.may_log_request(_user(request)):
-        raise PermissionDenied("You cannot log requests for information")
-    form = RequestForm(request.POST if request.method == "POST" else None)
+    user = _user(request)
+    kinds: tuple[str, ...] | None = None
+    reason: str
+    if policy.may_log_rights_requests(user) and not policy.may_log_request(user):
+        # The IG lead reaches the record through its access log, and logs the person's own
+        # requests: subject access and the other rights.
+        client, reason = record_selectors.get_access_log_client(request, client_id)
+        kinds = CLOCKED_KINDS
+    else:
+        client, client_access = record_selectors.get_client_for_user(request, client_id)
+        if not policy.may_log_request(user):
+            raise PermissionDenied("You cannot log requests for information")
+        reason = client_access.reason
+    form = RequestForm(request.POST if request.method == "POST" else None, kinds=kinds)
     if request.method == "POST" and form.is_valid():
         try:
             case = services.case_open(
@@ -128,10 +146,10 @@ def case_new(request: HttpRequest, client_id: uuid.UUID) -> HttpResponse:
     return render_audited(
         request,
         "disclosures/case_new.html",
-        {"client": client, "form": form},
+        {"client": client, "form": form, "rights_only": kinds is not None},
         action=DisclosureAction.VIEWED,
         target=client,
-        reason=client_access.reason,
+        reason=reason,
         detail={"page": "new_request"},
     )
 
@@ -144,6 +162,10 @@ def _preview(case: DisclosureCase, access: policy.CaseAccess) -> dict[str, objec
     releases = selectors.case_releases(case)
     current = proposals[-1] if proposals else None
     return {
+        **_clock(case),
+        "exemptions": rights.proposal_exemptions(current)
+        if current is not None and case.is_subject_access and access.content
+        else [],
         "proposals": proposals,
         "current": current,
         "sections": services.proposal_sections(current)
@@ -155,6 +177,18 @@ def _preview(case: DisclosureCase, access: policy.CaseAccess) -> dict[str, objec
         else [],
         "releases": releases,
         "history": selectors.case_history(case, proposals, releases),
+    }
+
+
+def _clock(case: DisclosureCase) -> dict[str, object]:
+    if not case.is_clocked:
+        return {}
+    pauses = list(case.pauses.select_related("started_by", "ended_by"))
+    return {
+        "pauses": pauses,
+        "clock_stopped": any(pause.running for pause in pauses),
+        "tell_extension_by": rights.tell_extension_by(case),
+        "days_left": (case.due_on - timezone.localdate()).days if case.due_on else None,
     }
 
 
@@ -291,6 +325,7 @@ def case_release(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
     form = ReleaseForm(
         request.POST if request.method == "POST" else None,
         initial={"recipient": case.recipient_label},
+        subject_access=case.is_subject_access,
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -421,4 +456,177 @@ def client_log(request: HttpRequest, client_id: uuid.UUID) -> HttpResponse:
         target=client,
         reason=reason,
         detail={"releases": len(releases), "cases": len(cases)},
+    )
+
+
+# --- Subject access and the other rights ------------------------------------------------------
+
+
+@require_http_methods(["GET"])
+def deadlines(request: HttpRequest) -> HttpResponse:
+    """The IG lead's open subject access and rights requests, soonest due first."""
+    user = _user(request)
+    if not policy.may_log_rights_requests(user):
+        raise PermissionDenied("Data-subject requests are the IG lead's")
+    cases = selectors.deadline_list(user)
+    with transaction.atomic():
+        selectors.audit_shown(request, name="deadlines", cases=cases)
+        return render(request, "disclosures/deadlines.html", {"cases": cases})
+
+
+def _clock_page(
+    request: HttpRequest,
+    case_id: uuid.UUID,
+    form_class: type[forms.Form],
+    *,
+    template: str,
+    page: str,
+    act: Callable[[DisclosureCase, dict[str, Any]], object],
+    done: str,
+) -> HttpResponse:
+    case, access = selectors.get_case_for_user(request, case_id, need="clock")
+    form = form_class(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            act(case, form.cleaned_data)
+        except DisclosureError as error:
+            _form_error(form, error)
+        else:
+            messages.success(request, done)
+            return redirect("disclosures:case", case_id=case.uuid)
+    return _render_case_page(
+        request, template, {"form": form, **_clock(case)}, case=case, access=access, page=page
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def clock_stop(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
+    return _clock_page(
+        request,
+        case_id,
+        ClockStopForm,
+        template="disclosures/clock_stop.html",
+        page="clock_stop",
+        act=lambda case, data: (
+            rights.clock_stop(
+                actor=_user(request),
+                case=case,
+                reason=data["reason"],
+                started_on=data["started_on"],
+                request=request,
+            )
+            and None
+        ),
+        done="The clock is stopped until what you asked for arrives.",
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def clock_restart(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
+    return _clock_page(
+        request,
+        case_id,
+        ClockRestartForm,
+        template="disclosures/clock_restart.html",
+        page="clock_restart",
+        act=lambda case, data: rights.clock_restart(
+            actor=_user(request), case=case, ended_on=data["ended_on"], request=request
+        ),
+        done="The clock is running again; the days it stood still are added to the deadline.",
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def clock_extend(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
+    return _clock_page(
+        request,
+        case_id,
+        ExtendForm,
+        template="disclosures/clock_extend.html",
+        page="clock_extend",
+        act=lambda case, data: rights.clock_extend(
+            actor=_user(request),
+            case=case,
+            months=data["months"],
+            reason=data["reason"],
+            told_on=data["told_on"],
+            request=request,
+        ),
+        done="Deadline extended.",
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def subject_access(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
+    """Decide a subject access request: what the search found, what goes and what is left out
+    and why."""
+    case, access = selectors.get_case_for_user(request, case_id, need="decide")
+    if not case.is_subject_access:
+        return redirect("disclosures:decide", case_id=case.uuid)
+    form = SubjectAccessForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            proposal = rights.sar_propose(
+                actor=_user(request),
+                case=case,
+                reasons=form.cleaned_data["reasons"],
+                doubt=form.cleaned_data["doubt"],
+                request=request,
+            )
+        except NotPermitted as error:
+            raise PermissionDenied(str(error)) from error
+        except DisclosureError as error:
+            _form_error(form, error)
+        else:
+            messages.success(
+                request,
+                "Decision recorded. It now waits for the Caldicott Guardian."
+                if proposal.needs_guardian
+                else "Decision recorded: the bundle is ready to release.",
+            )
+            return redirect("disclosures:case", case_id=case.uuid)
+    found = rights.subject_access_set(case)
+    return _render_case_page(
+        request,
+        "disclosures/subject_access.html",
+        {"form": form, "found": found},
+        case=case,
+        access=access,
+        page="subject_access",
+        entries_shown=[str(entry.uuid) for entry, _ in found.included]
+        + [str(row.entry.uuid) for row in found.exempt],
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def rights_answer(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
+    case, access = selectors.get_case_for_user(request, case_id, need="answer")
+    challenges = (
+        rights.rectification_challenges(case) if case.kind == RequestKind.RECTIFICATION else []
+    )
+    form = RightsAnswerForm(
+        request.POST if request.method == "POST" else None, challenges=challenges
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            rights.rights_answer(
+                actor=_user(request),
+                case=case,
+                outcome=form.cleaned_data["outcome"],
+                reasons=form.cleaned_data["reasons"],
+                challenge=form.chosen_challenge(),
+                request=request,
+            )
+        except DisclosureError as error:
+            _form_error(form, error)
+        else:
+            messages.success(request, "The request is answered and closed.")
+            return redirect("disclosures:case", case_id=case.uuid)
+    return _render_case_page(
+        request,
+        "disclosures/rights_answer.html",
+        {"form": form, "challenges": challenges, **_clock(case)},
+        case=case,
+        access=access,
+        page="rights_answer",
     )

@@ -1003,7 +1003,14 @@ def client_accesses(request: HttpRequest, client_id: uuid.UUID) -> HttpResponse:
         return render(
             request,
             "records/client_accesses.html",
-            {"client": client, "page": page, "rows": rows},
+            {
+                "client": client,
+                "page": page,
+                "rows": rows,
+                "may_log_rights_requests": disclosure_policy.may_log_rights_requests(
+                    _user(request)
+                ),
+            },
         )
 
 

@@ -55,8 +55,10 @@ def _own_cache_per_worker(settings: Any) -> None:
     default = settings.CACHES["default"]
     if not worker.startswith("gw") or not default["BACKEND"].endswith("RedisCache"):
         return
-    base = default["LOCATION"].rsplit("/", 1)[0]
-    number = 1 + int(worker.removeprefix("gw"))
+    base, _, own = default["LOCATION"].rpartition("/")
+    # Counted from the run's own database, so two checkouts testing side by side on one Redis
+    # (each with its own REDIS_URL database) do not share their workers' databases either.
+    number = (int(own) if own.isdigit() else 0) + 1 + int(worker.removeprefix("gw"))
     settings.CACHES = {"default": {**default, "LOCATION": f"{base}/{number}"}}
 
 

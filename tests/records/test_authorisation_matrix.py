@@ -133,6 +133,7 @@ CASE_WRITERS = row(
     **for_users((ALLOCATED, TEAM_PRACTITIONER, MANAGER), OK),
     **for_users((ADMIN_STAFF, IG_LEAD), FORBIDDEN),
 )
+IG_CASE = row(NOT_FOUND, **for_users(CLIENT_SEERS, FORBIDDEN), ig_lead=OK)
 
 # GET, for every named URL outside Django admin. Views that take only POST answer GET with 405
 # (the sign-in gate still comes first); their POST rows are in POST_MATRIX.
@@ -189,9 +190,11 @@ MATRIX: dict[str, Row] = {
     # the Guardian sees the cases escalated to them, the IG lead every case but not its content.
     "disclosures:list": row(OK),  # each person's own visible cases
     "disclosures:guardian_queue": row(FORBIDDEN, caldicott_guardian=OK),
+    # staff who may open the record log any request; the IG lead the person's own requests
     "disclosures:new": row(
-        NOT_FOUND, **for_users((ALLOCATED, TEAM_PRACTITIONER, ADMIN_STAFF, MANAGER), OK)
+        NOT_FOUND, **for_users((ALLOCATED, TEAM_PRACTITIONER, ADMIN_STAFF, MANAGER, IG_LEAD), OK)
     ),
+    "disclosures:deadlines": row(FORBIDDEN, ig_lead=OK),
     "disclosures:client_log": row(NOT_FOUND, manager=OK, ig_lead=OK),
     # an escalated case, waiting for the Guardian and not yet verified
     "disclosures:case": row(NOT_FOUND, **CASE_SEERS),
@@ -208,6 +211,13 @@ MATRIX: dict[str, Row] = {
     "disclosures:release": CASE_WRITERS,
     "disclosures:bundle": CASE_WRITERS,
     "disclosures:correct": CASE_WRITERS,
+    # an open subject access request (clock, decision) and rectification request (answer):
+    # the IG lead's; staff who may open the record see the case but do not act on it
+    "disclosures:clock_stop": IG_CASE,
+    "disclosures:clock_restart": IG_CASE,
+    "disclosures:clock_extend": IG_CASE,
+    "disclosures:subject_access": IG_CASE,
+    "disclosures:rights_answer": IG_CASE,
 }
 
 # POST with empty data, for the views that take only POST and act on a record. An allowed person
@@ -503,6 +513,11 @@ def _world() -> World:
                 "case_id": cases["released"].uuid,
                 "release_id": released.uuid,
             },
+            "disclosures:clock_stop": {"case_id": cases["sar"].uuid},
+            "disclosures:clock_restart": {"case_id": cases["sar"].uuid},
+            "disclosures:clock_extend": {"case_id": cases["sar"].uuid},
+            "disclosures:subject_access": {"case_id": cases["sar"].uuid},
+            "disclosures:rights_answer": {"case_id": cases["rectification"].uuid},
         },
     )
 
@@ -559,6 +574,8 @@ def _disclosure_cases(
     )
     cases = {"waiting": waiting, "new": request("solicitor"), "ready": ready}
     cases["released"] = released_case
+    cases["sar"] = request("subject_access")
+    cases["rectification"] = request("rectification")
     return cases, released
 
 
