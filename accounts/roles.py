@@ -89,6 +89,7 @@ ROLE_HOMES: tuple[RoleHome, ...] = (
         (
             ("Who has accessed a record", "records:access_log_lookup"),
             ("Requests for information and the disclosure log", "disclosures:list"),
+            ("Data-sharing agreements", "disclosures:agreements"),
         ),
     ),
     RoleHome(
