@@ -50,17 +50,21 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         )
     ):
         items.append(("Requests", reverse("disclosures:list")))
+    if user.has_role(Role.IG_LEAD):
+        items.append(("Data-sharing agreements", reverse("disclosures:agreements")))
     items.append(("Your account", reverse("accounts:security")))
     if user.is_staff:
         items.append(("Administration", reverse("admin:index")))
     path = request.path
+    # The longest link the page sits under is the current one: the agreements pages are under
+    # the requests' URL too.
+    current = max(
+        (url for _, url in items if path == url or (url != "/" and path.startswith(url))),
+        key=len,
+        default=None,
+    )
     context["nav_items"] = [
-        {
-            "label": label,
-            "url": url,
-            "current": path == url or (url != "/" and path.startswith(url)),
-        }
-        for label, url in items
+        {"label": label, "url": url, "current": url == current} for label, url in items
     ]
     context["signed_in_user"] = user
     return context

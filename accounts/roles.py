@@ -90,6 +90,7 @@ ROLE_HOMES: tuple[RoleHome, ...] = (
             ("Who has accessed a record", "records:access_log_lookup"),
             ("Requests from data subjects, and their deadlines", "disclosures:deadlines"),
             ("Requests for information and the disclosure log", "disclosures:list"),
+            ("Data-sharing agreements", "disclosures:agreements"),
         ),
     ),
     RoleHome(

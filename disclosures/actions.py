@@ -1,5 +1,6 @@
-"""Audit action codes for disclosure cases. Events name the client as their target (so the
-record's access log and the subject access bundle show them) and the case in ``detail``."""
+"""Audit action codes for disclosures. Case events name the client as their target (so the
+record's access log and the subject access bundle show them) and the case in ``detail``; events
+about the register of data-sharing agreements name the agreement, and the fields changed."""
 
 from __future__ import annotations
 
@@ -28,3 +29,6 @@ class DisclosureAction(models.TextChoices):
         "disclosure.guardian_escalated",
         "Waiting case escalated to the Caldicott Guardian",
     )
+    AGREEMENT_CREATED = "disclosure.agreement_created", "Data-sharing agreement recorded"
+    AGREEMENT_UPDATED = "disclosure.agreement_updated", "Data-sharing agreement changed"
+    AGREEMENT_ENDED = "disclosure.agreement_ended", "Data-sharing agreement ended"

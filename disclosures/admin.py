@@ -1,5 +1,6 @@
-"""Django admin holds the register of data-sharing agreements. Disclosure cases are not here:
-admin is never a back door to what a case says about a client."""
+"""Django admin shows system administrators the register of data-sharing agreements, which the IG
+lead keeps through its own pages (:mod:`disclosures.agreement_views`). Disclosure cases are not
+here: admin is never a back door to what a case says about a client."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ class DataSharingAgreementAdmin(admin.ModelAdmin[DataSharingAgreement]):
     list_filter = ("kind", "active")
     search_fields = ("title", "partner", "parties")
     ordering = ("review_on",)
+    readonly_fields = ("ended_at", "ended_by", "end_reason")
 
     @admin.display(boolean=True, description="Review overdue")
     def review_overdue(self, obj: DataSharingAgreement) -> bool:

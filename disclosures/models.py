@@ -273,6 +273,17 @@ class DataSharingAgreement(models.Model):
     signed_on = models.DateField(null=True, blank=True)
     review_on = models.DateField(help_text="When it must next be reviewed.")
     active = models.BooleanField(default=True)
+    # Ending one keeps it (cases cite it) and says when, by whom and why.
+    ended_at = models.DateTimeField(null=True, blank=True, editable=False)
+    ended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
+    end_reason = models.TextField(blank=True, editable=False)
 
     class Meta:
         ordering = ["partner", "title"]

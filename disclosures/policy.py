@@ -16,6 +16,8 @@ that person, whatever their role.
   proposal.
 - **Release**: those who may write the record, once the case is ready; they also add
   corrections to the disclosure log afterwards.
+- **The register of data-sharing agreements**: read by everyone who logs, decides or reviews
+  disclosures; recorded, changed and ended by the IG lead alone.
 
 Subject access and the other data-subject rights are the IG lead's (DESIGN: the IG lead answers
 subject access and erasure requests). They may log one about any record they may answer for,
@@ -221,3 +223,24 @@ def guardian_queue(user: User) -> QuerySet[DisclosureCase]:
         status=CaseStatus.AWAITING_GUARDIAN,
         client__data_key_destroyed_at__isnull=True,
     )
+
+
+# The register of data-sharing agreements is organisational, not personal: everyone who takes
+# part in disclosure decisions may read it, to know which agreements a decision can rely on.
+AGREEMENT_READERS = (
+    Role.PRACTITIONER,
+    Role.ADMIN_STAFF,
+    Role.MANAGER,
+    Role.IG_LEAD,
+    Role.CALDICOTT_GUARDIAN,
+)
+
+
+def may_see_agreements(user: User) -> bool:
+    """Those who log, decide or review disclosures read the register of agreements (read-only)."""
+    return user.is_active and any(user.has_role(role) for role in AGREEMENT_READERS)
+
+
+def may_manage_agreements(user: User) -> bool:
+    """The IG lead owns the register: only they record, change and end agreements."""
+    return user.is_active and user.has_role(Role.IG_LEAD)

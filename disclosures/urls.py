@@ -1,12 +1,21 @@
 from django.urls import path
 
-from disclosures import views
+from disclosures import agreement_views, views
 
 app_name = "disclosures"
 
 urlpatterns = [
     path("", views.case_list, name="list"),
     path("guardian/", views.guardian_queue, name="guardian_queue"),
+    path("agreements/", agreement_views.agreement_list, name="agreements"),
+    path("agreements/new/", agreement_views.agreement_new, name="agreement_new"),
+    path("agreements/<int:agreement_id>/", agreement_views.agreement_detail, name="agreement"),
+    path(
+        "agreements/<int:agreement_id>/edit/",
+        agreement_views.agreement_edit,
+        name="agreement_edit",
+    ),
+    path("agreements/<int:agreement_id>/end/", agreement_views.agreement_end, name="agreement_end"),
     path("new/<uuid:client_id>/", views.case_new, name="new"),
     path("log/<uuid:client_id>/", views.client_log, name="client_log"),
     path("<uuid:case_id>/", views.case_detail, name="case"),

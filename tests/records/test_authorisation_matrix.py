@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from accounts.models import Team, User
 from disclosures import services as disclosure_services
-from disclosures.models import DisclosureCase, Release
+from disclosures.models import DataSharingAgreement, DisclosureCase, Release
 from records import policy, services
 from records.models import Client, ConflictDeclaration
 from tests.conftest import sign_in_fully
@@ -134,6 +134,14 @@ CASE_WRITERS = row(
     **for_users((ADMIN_STAFF, IG_LEAD), FORBIDDEN),
 )
 IG_CASE = row(NOT_FOUND, **for_users(CLIENT_SEERS, FORBIDDEN), ig_lead=OK)
+# The register of data-sharing agreements (disclosures.policy.may_see_agreements and
+# may_manage_agreements) is organisational, not about a client: everyone who takes part in
+# disclosures reads it, a restricted practitioner included; only the IG lead changes it. Saying
+# an agreement exists tells no one anything about a person, so refusals are 403, not 404.
+AGREEMENT_READERS = row(
+    FORBIDDEN, **for_users((*PRACTITIONERS, ADMIN_STAFF, MANAGER, *OVERSIGHT), OK)
+)
+AGREEMENT_KEEPER = row(FORBIDDEN, ig_lead=OK)
 
 # GET, for every named URL outside Django admin. Views that take only POST answer GET with 405
 # (the sign-in gate still comes first); their POST rows are in POST_MATRIX.
@@ -191,6 +199,11 @@ MATRIX: dict[str, Row] = {
     "disclosures:list": row(OK),  # each person's own visible cases
     "disclosures:guardian_queue": row(FORBIDDEN, caldicott_guardian=OK),
     # staff who may open the record log any request; the IG lead the person's own requests
+    "disclosures:agreements": AGREEMENT_READERS,
+    "disclosures:agreement_new": AGREEMENT_KEEPER,
+    "disclosures:agreement": AGREEMENT_READERS,  # an agreement in force
+    "disclosures:agreement_edit": AGREEMENT_KEEPER,
+    "disclosures:agreement_end": AGREEMENT_KEEPER,  # the page that asks why; ends on POST
     "disclosures:new": row(
         NOT_FOUND, **for_users((ALLOCATED, TEAM_PRACTITIONER, ADMIN_STAFF, MANAGER, IG_LEAD), OK)
     ),
@@ -473,6 +486,13 @@ def _world() -> World:
     )
 
     cases, released = _disclosure_cases(client=client, worker=alloc, manager=manager)
+    agreement = DataSharingAgreement.objects.create(
+        title="Matrix protocol",
+        partner="Matrix Police",
+        parties="Matrix Police; the charity",
+        scope="Crime and disorder",
+        review_on=timezone.localdate(),
+    )
 
     users = {
         PASSWORD_ONLY: _member("pwonly", ["manager"], team_a),  # a manager: the gate still holds
@@ -504,6 +524,7 @@ def _world() -> World:
             "request_id": off_site.uuid,
             "attachment_id": attachment.uuid,
             "case_id": cases["waiting"].uuid,
+            "agreement_id": agreement.pk,
         },
         per_url={
             "disclosures:decide": {"case_id": cases["new"].uuid},
