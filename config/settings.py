@@ -187,6 +187,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "records.tasks.expire_break_glass",
         "schedule": timedelta(minutes=15),
     },
+    "escalate-deadlines": {
+        "task": "disclosures.tasks.escalate_deadlines",
+        "schedule": timedelta(hours=1),
+    },
+    "escalate-guardian-waits": {
+        "task": "disclosures.tasks.escalate_guardian_waits",
+        "schedule": timedelta(hours=1),
+    },
 }
 
 # --- Keys kept outside the database --------------------------------------------------------------
@@ -258,6 +266,16 @@ POLICE_FORM_NAME = env_str("CONFIDE_POLICE_FORM_NAME", "DP9")
 BANK_HOLIDAY_REGION = env_str("CONFIDE_BANK_HOLIDAY_REGION", "ENG")
 if BANK_HOLIDAY_REGION not in ("ENG", "WLS", "SCT", "NIR"):
     raise ImproperlyConfigured("CONFIDE_BANK_HOLIDAY_REGION must be one of ENG, WLS, SCT or NIR")
+# How many days before a data-subject request's deadline the IG lead is notified (each mark
+# once per deadline; an overdue request once more).
+DEADLINE_ESCALATE_DAYS = sorted(
+    {int(day) for day in env_list("CONFIDE_DEADLINE_ESCALATE_DAYS", ["7", "2"]) if day.strip()},
+    reverse=True,
+)
+if not DEADLINE_ESCALATE_DAYS or min(DEADLINE_ESCALATE_DAYS) < 0:
+    raise ImproperlyConfigured("CONFIDE_DEADLINE_ESCALATE_DAYS must be whole days, e.g. 7,2")
+# How long a case may wait for the Caldicott Guardian before they are notified.
+GUARDIAN_ESCALATE_HOURS = env_int("CONFIDE_GUARDIAN_ESCALATE_HOURS", 24, minimum=1)
 # Fonts for the PDF bundles, copied from the npm registry's dejavu-fonts-ttf at set-up.
 DISCLOSURE_FONT_DIR = BASE_DIR / "build" / "fonts"
 

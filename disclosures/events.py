@@ -13,7 +13,7 @@ from disclosures.models import DisclosureCase
 def audit_case(
     action: str,
     *,
-    actor: User,
+    actor: User | None,
     case: DisclosureCase,
     reason: str,
     detail: dict[str, object] | None = None,
