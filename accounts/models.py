@@ -144,6 +144,7 @@ class Notification(models.Model):
     personal data, because the page that lists them is not audited as a record is.
     """
 
+    KEY_MAX_LENGTH = 200
     MESSAGE_MAX_LENGTH = 200
     URL_MAX_LENGTH = 500
 
@@ -153,7 +154,7 @@ class Notification(models.Model):
         User, on_delete=models.CASCADE, related_name="notifications", db_index=False
     )
     key = models.CharField(
-        max_length=200,
+        max_length=KEY_MAX_LENGTH,
         help_text="What the notification is about, e.g. sar-due:<case id>:7. A user is told "
         "about each key once.",
     )
