@@ -13,6 +13,7 @@ from accounts import selectors, services
 from accounts.models import (
     AuditEvent,
     ConfidentialityPolicy,
+    Notification,
     PolicyAcknowledgement,
     Team,
     User,
@@ -166,3 +167,13 @@ class AuditEventAdmin(ReadOnlyAdmin):
     list_filter = ("outcome", "action")
     list_select_related = ("actor",)
     show_full_result_count = False
+
+
+@admin.register(Notification)
+class NotificationAdmin(ReadOnlyAdmin):
+    """Who was told what, and whether they have read it. Only accounts.notifications.notify
+    writes them."""
+
+    list_display = ("created_at", "user", "message", "read_at")
+    list_select_related = ("user",)
+    search_fields = ("key",)

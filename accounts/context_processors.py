@@ -7,7 +7,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 
 from accounts.models import Role, User
-from accounts.selectors import current_policy_id, is_verified
+from accounts.selectors import current_policy_id, is_verified, unread_notification_count
 from accounts.services import SESSION_LOCKED, SESSION_POLICY
 
 
@@ -52,6 +52,14 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         items.append(("Requests", reverse("disclosures:list")))
     if user.has_role(Role.IG_LEAD):
         items.append(("Data-sharing agreements", reverse("disclosures:agreements")))
+    unread = unread_notification_count(user)
+    items.append(
+        (
+            f"Notifications ({unread})" if unread else "Notifications",
+            reverse("accounts:notifications"),
+        )
+    )
+    context["unread_notifications"] = unread
     items.append(("Your account", reverse("accounts:security")))
     if user.is_staff:
         items.append(("Administration", reverse("admin:index")))

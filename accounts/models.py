@@ -3,6 +3,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 import time
+import uuid
 from base64 import b32encode
 from typing import Any
 from urllib.parse import quote, urlencode
@@ -133,6 +134,56 @@ class PolicyAcknowledgement(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} acknowledged {self.policy} on {self.acknowledged_at:%Y-%m-%d}"
+
+
+class Notification(models.Model):
+    """Something that needs a member of staff, for them to see in Confide. Written only by
+    accounts.notifications.notify.
+
+    Its message is short generic text and its url a path inside Confide: neither may carry
+    personal data, because the page that lists them is not audited as a record is.
+    """
+
+    KEY_MAX_LENGTH = 200
+    MESSAGE_MAX_LENGTH = 200
+    URL_MAX_LENGTH = 500
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    # The indexes below lead with the user, so the foreign key needs none of its own.
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="notifications", db_index=False
+    )
+    key = models.CharField(
+        max_length=KEY_MAX_LENGTH,
+        help_text="What the notification is about, e.g. sar-due:<case id>:7. A user is told "
+        "about each key once.",
+    )
+    message = models.CharField(max_length=MESSAGE_MAX_LENGTH)
+    url = models.CharField(max_length=URL_MAX_LENGTH)
+    created_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "key"], name="one_notification_per_key")
+        ]
+        indexes = [
+            models.Index(fields=["user", "-created_at"], name="notification_by_user"),
+            # The header counts a user's unread notifications on every page.
+            models.Index(
+                fields=["user"],
+                condition=models.Q(read_at__isnull=True),
+                name="notification_unread",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"notification {self.uuid} for user {self.user_id}"
+
+    @property
+    def is_read(self) -> bool:
+        return self.read_at is not None
 
 
 # --- Second factors ---------------------------------------------------------------------------

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import uuid
+
 from django.core.cache import cache
+from django.db.models import QuerySet
+from django.http import Http404
 from django.utils import timezone
 
-from accounts.models import ConfidentialityPolicy, TOTPDevice, User
+from accounts.models import ConfidentialityPolicy, Notification, TOTPDevice, User
 
 _POLICY_CACHE_KEY = "confide:current-policy-id"
 
@@ -53,3 +57,21 @@ def password_expired(user: User, max_age_days: int) -> bool:
         return False
     changed = user.password_changed_at or user.date_joined
     return (timezone.now() - changed).days >= max_age_days
+
+
+def notifications_for(user: User) -> QuerySet[Notification]:
+    """The user's own notifications, newest first."""
+    return Notification.objects.filter(user=user).order_by("-created_at", "-pk")
+
+
+def unread_notification_count(user: User) -> int:
+    """For the header, on every page: one count on a partial index."""
+    return Notification.objects.filter(user=user, read_at__isnull=True).count()
+
+
+def get_notification_for_user(user: User, notification_id: uuid.UUID) -> Notification:
+    """One of the user's own notifications; anyone else's is not found, as a missing one is."""
+    notification = notifications_for(user).filter(uuid=notification_id).first()
+    if notification is None:
+        raise Http404("No such notification")
+    return notification

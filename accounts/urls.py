@@ -15,4 +15,11 @@ urlpatterns = [
     path("password/", views.password_change, name="password_change"),
     path("security/", views.security, name="security"),
     path("security/backup-codes/", views.backup_codes_regenerate, name="backup_codes"),
+    path("notifications/", views.notifications, name="notifications"),
+    path("notifications/read/", views.notifications_read_all, name="notifications_read_all"),
+    path(
+        "notifications/<uuid:notification_id>/",
+        views.notification_open,
+        name="notification_open",
+    ),
 ]

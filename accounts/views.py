@@ -1,12 +1,14 @@
 from __future__ import annotations
 
 import re
+import uuid
 
 import qrcode
 import qrcode.image.svg
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
+from django.core.paginator import Paginator
 from django.db import connection, transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -15,6 +17,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts import notifications as notification_services
 from accounts import selectors, services
 from accounts.forms import (
     AcknowledgeForm,
@@ -241,3 +244,31 @@ def security(request: HttpRequest) -> HttpResponse:
 def backup_codes_regenerate(request: HttpRequest) -> HttpResponse:
     codes = services.backup_codes_regenerate(request=request, user=_user(request))
     return render(request, "accounts/backup_codes.html", {"codes": codes, "first_time": False})
+
+
+# --- Notifications ---------------------------------------------------------------------------
+
+
+@require_GET
+def notifications(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    page = Paginator(selectors.notifications_for(user), 50).get_page(request.GET.get("page"))
+    return render(request, "accounts/notifications.html", {"page": page})
+
+
+@require_GET
+def notification_open(request: HttpRequest, notification_id: uuid.UUID) -> HttpResponse:
+    user = _user(request)
+    notification = selectors.get_notification_for_user(user, notification_id)
+    notification_services.notification_mark_read(user=user, notification=notification)
+    # notify() accepts only local paths; checked again here, as any redirect target is.
+    if not notification_services.is_local_path(notification.url):
+        return redirect("accounts:notifications")
+    return redirect(notification.url)
+
+
+@require_POST
+def notifications_read_all(request: HttpRequest) -> HttpResponse:
+    notification_services.notifications_mark_all_read(user=_user(request))
+    messages.success(request, "All your notifications are marked as read")
+    return redirect("accounts:notifications")

@@ -71,6 +71,12 @@ def test_bad_values_stop_start_up_with_a_clear_message(tmp_path: Path) -> None:
     assert "CONFIDE_IDLE_TIMEOUT_MINUTES must be a whole number, not 'soon'" in result.stderr
 
 
+def test_a_site_url_that_is_not_an_address_stops_start_up(tmp_path: Path) -> None:
+    result = run_manage("check", env={"CONFIDE_SITE_URL": "confide.example.org"}, tmp_path=tmp_path)
+    assert result.returncode != 0
+    assert "CONFIDE_SITE_URL must be the site's address" in result.stderr
+
+
 def test_debug_is_refused_in_production(tmp_path: Path) -> None:
     result = run_manage("check", env={**PRODUCTION, "DJANGO_DEBUG": "true"}, tmp_path=tmp_path)
     assert "DJANGO_DEBUG must be off in production" in result.stderr

@@ -16,6 +16,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from accounts.models import Team, User
+from accounts.notifications import notify
 from disclosures import services as disclosure_services
 from disclosures.models import DataSharingAgreement, DisclosureCase, Release
 from records import policy, services
@@ -159,6 +160,10 @@ MATRIX: dict[str, Row] = {
     "accounts:password_change": row(OK),
     "accounts:security": row(OK),
     "accounts:backup_codes": row(NOT_ALLOWED),
+    "accounts:notifications": row(OK),  # each person's own notifications
+    # the allocated practitioner's notification: opening it sends them to its page
+    "accounts:notification_open": row(NOT_FOUND, practitioner_allocated=REDIRECT),
+    "accounts:notifications_read_all": row(NOT_ALLOWED),
     # records: lists and role pages
     "records:caseload": row(OK),  # each person's own caseload
     "records:team": row(FORBIDDEN, manager=OK),
@@ -236,6 +241,8 @@ MATRIX: dict[str, Row] = {
 # POST with empty data, for the views that take only POST and act on a record. An allowed person
 # is sent back (with an error message for the missing data; ending an allocation needs none).
 POST_MATRIX: dict[str, Row] = {
+    # each person's own notifications, whoever they are
+    "accounts:notifications_read_all": row(REDIRECT),
     "records:client_status": row(
         NOT_FOUND,
         **for_users((ALLOCATED, TEAM_PRACTITIONER), FORBIDDEN),
@@ -281,6 +288,7 @@ FAMILY_SAMPLES: dict[str, Row] = {
     "admin:index": row(ADMIN_LOGIN, anonymous=ADMIN_LOGIN, sysadmin=OK),
     "admin:accounts_user_changelist": ADMIN_MODEL_PAGE,
     "admin:accounts_auditevent_changelist": ADMIN_MODEL_PAGE,
+    "admin:accounts_notification_changelist": ADMIN_MODEL_PAGE,
     # Its login page has no form: it sends to Confide's sign-in, or refuses the signed-in.
     "admin:login": row(FORBIDDEN, sysadmin=ADMIN_INDEX),
 }
@@ -493,6 +501,9 @@ def _world() -> World:
         scope="Crime and disorder",
         review_on=timezone.localdate(),
     )
+    (notification,) = notify(
+        [alloc], key="matrix", message="A request is due soon", url="/disclosures/"
+    )
 
     users = {
         PASSWORD_ONLY: _member("pwonly", ["manager"], team_a),  # a manager: the gate still holds
@@ -525,6 +536,7 @@ def _world() -> World:
             "attachment_id": attachment.uuid,
             "case_id": cases["waiting"].uuid,
             "agreement_id": agreement.pk,
+            "notification_id": notification.uuid,
         },
         per_url={
             "disclosures:decide": {"case_id": cases["new"].uuid},
