@@ -8,6 +8,7 @@ from django.test import Client
 
 from accounts.management.commands.demo_organisation import DEMO_PASSWORD
 from accounts.models import Role, TOTPDevice, User
+from disclosures.models import DisclosureCase
 from records.models import Client as ClientRecord
 
 pytestmark = pytest.mark.django_db
@@ -23,6 +24,12 @@ def test_demo_creates_a_user_per_role_who_can_sign_in(capsys: pytest.CaptureFixt
             assert person.username in out
     assert User.objects.get(username="sysadmin").is_superuser
     assert ClientRecord.objects.count() == 6
+    # Requests for information to walk through: one waiting for the Guardian, two on the IG
+    # lead's clock.
+    assert DisclosureCase.objects.filter(status="awaiting_guardian").count() == 1
+    assert set(
+        DisclosureCase.objects.filter(due_on__isnull=False).values_list("kind", flat=True)
+    ) == {"subject_access", "rectification"}
     # The demo's clients have identifiers, sealed under their own keys.
     first = ClientRecord.objects.get(reference="DEMO-0001")
     assert first.full_name == "Avery Synthetic"
@@ -48,6 +55,7 @@ def test_demo_is_idempotent_and_prints_working_backup_codes(
     call_command("demo_organisation")
     out = capsys.readouterr().out
     assert User.objects.filter(username="practitioner").count() == 1
+    assert DisclosureCase.objects.count() == 3
     assert TOTPDevice.objects.filter(user__username="practitioner").count() == 1
     line = next(
         line for line in out.splitlines()[::-1] if "backup codes:" in line

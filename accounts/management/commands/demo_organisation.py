@@ -9,10 +9,13 @@ from django.conf import settings
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.utils import timezone
 
 from accounts.audit import audit_log
 from accounts.models import Role, Team, TOTPDevice, User
 from accounts.services import backup_codes_replace
+from disclosures import services as disclosures
+from disclosures.models import DataSharingAgreement, DisclosureCase, RequestKind
 from records import services as records
 from records.models import Client, ClientStatus, EntryKind
 
@@ -64,6 +67,7 @@ class Command(BaseCommand):
             ]
             rows = [self._person(teams, *person) for person in PEOPLE]
             self._clients(teams)
+            self._disclosures()
             audit_log(action="demo.created", actor=None, detail={"users": len(rows), "clients": 6})
 
         self.stdout.write(self.style.SUCCESS("Demo organisation ready."))
@@ -130,6 +134,83 @@ class Command(BaseCommand):
                 )
             if status == ClientStatus.CLOSED:
                 records.client_set_status(actor=manager, client=client, status=ClientStatus.CLOSED)
+
+    def _disclosures(self) -> None:
+        """A data-sharing protocol; a police request waiting for the Caldicott Guardian; a
+        subject access request and a rectification request on the IG lead's clock."""
+        if DisclosureCase.objects.filter(client__reference__startswith="DEMO-").exists():
+            return
+        today = timezone.localdate()
+        DataSharingAgreement.objects.get_or_create(
+            title="Community safety information-sharing protocol",
+            defaults={
+                "kind": DataSharingAgreement.Kind.PROTOCOL,
+                "partner": "Exampletown Police",
+                "parties": "Exampletown Police; Exampletown Council; the charity",
+                "scope": "Crime and Disorder Act 1998 section 115: preventing crime and disorder.",
+                "signed_on": datetime.date(2025, 4, 1),
+                "review_on": datetime.date(2027, 4, 1),
+            },
+        )
+        admin = User.objects.get(username="admin.staff")
+        practitioner = User.objects.get(username="practitioner")
+        ig_lead = User.objects.get(username="ig.lead")
+        police = disclosures.case_open(
+            actor=admin,
+            client=Client.objects.get(reference="DEMO-0001"),
+            details=disclosures.RequestDetails(
+                kind=RequestKind.POLICE,
+                channel="police_form",
+                received_on=today - datetime.timedelta(days=2),
+                requester_name="DC Demo Officer",
+                requester_organisation="Exampletown Police",
+                requester_contact="Force switchboard 01632 960000",
+                purpose="Investigating a burglary at the client's former address.",
+                asked_for="Dates the client attended appointments in February.",
+                legal_basis_cited="DPA 2018 Schedule 2 Part 1 paragraph 2",
+            ),
+        )
+        disclosures.case_verify(
+            actor=admin,
+            case=police,
+            method="call_back",
+            note="Called back through the force switchboard and put through to the officer.",
+        )
+        first_entry = police.client.entries.get()
+        disclosures.case_propose(
+            actor=practitioner,
+            case=police,
+            decision=disclosures.DecisionDetails(
+                share=True,
+                reasons="Attendance dates only: needed to rule the client out of the enquiry.",
+                consent_purpose="other",
+                exception="serious_crime",
+                lawful_basis="legal_obligation",
+                article9_condition="substantial_public_interest",
+                items=[(first_entry.uuid, ["date"])],
+            ),
+        )
+        for reference, kind, days_ago, asked_for in (
+            (
+                "DEMO-0002",
+                RequestKind.SUBJECT_ACCESS,
+                20,
+                "A copy of all you hold about me.",
+            ),
+            ("DEMO-0003", RequestKind.RECTIFICATION, 26, "My date of birth is recorded wrongly."),
+        ):
+            client = Client.objects.get(reference=reference)
+            disclosures.case_open(
+                actor=ig_lead,
+                client=client,
+                details=disclosures.RequestDetails(
+                    kind=kind,
+                    channel="letter",
+                    received_on=today - datetime.timedelta(days=days_ago),
+                    requester_name=client.full_name,
+                    asked_for=asked_for,
+                ),
+            )
 
     def _person(
         self,
