@@ -193,10 +193,6 @@ def clock_extend(
     access = _clock_access(actor, case)
     if months not in (1, 2):
         raise DisclosureError("Extend by one or two further months")
-    if months <= case.extension_months:
-        raise DisclosureError(
-            f"The request is already extended by {case.extension_months} month(s): choose more"
-        )
     if not reason.strip():
         raise DisclosureError("Say why the request is complex enough to need longer")
     _check_day(told_on, case, what="the requester was told")
@@ -208,6 +204,11 @@ def clock_extend(
         )
     with transaction.atomic():
         locked = _locked_open(case)
+        if months <= locked.extension_months:
+            raise DisclosureError(
+                f"The request is already extended by {locked.extension_months} month(s): "
+                "choose more"
+            )
         locked.extension_months = months
         locked.extension_told_on = told_on
         locked.extension_reason = reason.strip()
