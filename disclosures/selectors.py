@@ -18,6 +18,7 @@ from accounts.models import AuditEvent, AuditOutcome, User
 from disclosures import policy, rules
 from disclosures.actions import DisclosureAction
 from disclosures.models import (
+    ClockStop,
     DisclosureCase,
     GuardianReview,
     Proposal,
@@ -280,22 +281,32 @@ def case_history(
             Step(
                 case.closed_at,
                 case.closed_by.display_name,
-                "Closed the request",
+                f"Answered: {case.get_outcome_display().lower()}"
+                if case.outcome
+                else "Closed the request",
                 case.closed_reason,
             )
         )
-    looks = AuditEvent.objects.filter(
+    events = AuditEvent.objects.filter(
         object_type="records.client",
         object_id=str(case.client_id),
         detail__case=str(case.uuid),
-        action__in=(DisclosureAction.VIEWED, DisclosureAction.BUNDLE_DOWNLOADED),
+        action__in=(
+            DisclosureAction.VIEWED,
+            DisclosureAction.BUNDLE_DOWNLOADED,
+            *_CLOCK_STEPS,
+        ),
     ).select_related("actor")
-    for event in looks:
+    for event in events:
+        who = event.actor.display_name if event.actor else "Confide (scheduled job)"
+        if event.action in _CLOCK_STEPS:
+            steps.append(Step(event.occurred_at, who, *_clock_step(case, event)))
+            continue
         denied = event.outcome == AuditOutcome.DENIED
         steps.append(
             Step(
                 event.occurred_at,
-                event.actor.display_name if event.actor else "Unknown",
+                who,
                 (
                     "Was refused the case"
                     if denied
@@ -306,6 +317,34 @@ def case_history(
             )
         )
     return sorted(steps, key=lambda step: step.at)
+
+
+_CLOCK_STEPS = (
+    DisclosureAction.CLOCK_STOPPED,
+    DisclosureAction.CLOCK_RESTARTED,
+    DisclosureAction.CLOCK_EXTENDED,
+    DisclosureAction.DEADLINE_ESCALATED,
+    DisclosureAction.GUARDIAN_ESCALATED,
+)
+
+
+def _clock_step(case: DisclosureCase, event: AuditEvent) -> tuple[str, str]:
+    """What a clock or escalation event says in the case's history, and why."""
+    detail = event.detail
+    if event.action == DisclosureAction.CLOCK_STOPPED:
+        waiting = dict(ClockStop.choices).get(detail.get("waiting_for", ""), "")
+        return f"Stopped the clock from {detail.get('from', '')}", str(waiting)
+    if event.action == DisclosureAction.CLOCK_RESTARTED:
+        return f"Restarted the clock on {detail.get('on', '')}", ""
+    if event.action == DisclosureAction.CLOCK_EXTENDED:
+        return (
+            f"Extended the deadline by {detail.get('months')} month(s); requester told on "
+            f"{detail.get('told_on', '')}",
+            case.extension_reason,
+        )
+    if event.action == DisclosureAction.DEADLINE_ESCALATED:
+        return f"Notified the IG lead: deadline {detail.get('due_on', '')} close or past", ""
+    return "Notified the Caldicott Guardian: the case has waited too long", ""
 
 
 def client_disclosure_log(client: Client) -> list[Release]:

@@ -95,6 +95,7 @@ def test_the_clock_pages_refuse_bad_input_with_a_message_and_save_nothing(world:
     page = browser.get(f"/disclosures/{case.uuid}/").content.decode()
     assert "The clock is stopped" in page
     assert "still waiting" in page
+    assert f"Stopped the clock from {TODAY.isoformat()}" in page  # in the case's history
     response = browser.post(
         f"/disclosures/{case.uuid}/clock/extend/",
         {"months": "2", "reason": "", "told_on": TODAY.isoformat()},
@@ -160,6 +161,7 @@ def test_a_rights_request_is_answered_on_its_page(world: World) -> None:
     assert response.status_code == 302
     page = browser.get(f"/disclosures/{case.uuid}/").content.decode()
     assert "Outcome: done as asked" in page
+    assert "Answered: done as asked" in page  # in the case's history
     assert "Stopped mailings" in page
     assert "in time" in page
     assert (
