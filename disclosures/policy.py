@@ -120,10 +120,10 @@ def _clocked_case_access(
             answer=not sar and is_open,
         )
     if client_access.allowed:
+        # Not the content: a subject access bundle spans records this person may not open.
         return CaseAccess(
             reason=client_access.reason,
             see=True,
-            content=client_access.clinical,
             verify=is_open and not case.is_verified,
             withdraw=is_open,
         )

@@ -152,6 +152,10 @@ def test_the_bundle_gathers_every_record_about_the_person_less_exempt_entries(
     }
     case.refresh_from_db()
     assert case.status == CaseStatus.READY
+    # The record's own practitioner sees the case but not the bundle, which spans a record in
+    # another team that they may not open.
+    assert policy.case_access(world.worker, case).see
+    assert not policy.case_access(world.worker, case).content
     pdf, password = _release(world, case)
     text = _text(pdf, password)
     assert "Plain note: the text of the entry." in text

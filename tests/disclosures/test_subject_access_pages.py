@@ -143,6 +143,11 @@ def test_the_subject_access_decision_shows_what_is_left_out_and_the_case_keeps_i
     assert case.status == CaseStatus.READY
     release = browser.get(f"/disclosures/{case.uuid}/release/").content.decode()
     assert "Has the client been told?" not in release  # they asked for it
+    # The record's practitioner sees the case, not what the bundle holds.
+    seen = _browser(world.worker).get(f"/disclosures/{case.uuid}/").content.decode()
+    assert 'data-testid="subject-access-summary"' in seen
+    assert "Plain note" not in seen
+    assert "Given in confidence" not in seen
 
 
 def test_a_rights_request_is_answered_on_its_page(world: World) -> None:
