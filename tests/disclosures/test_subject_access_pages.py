@@ -172,3 +172,13 @@ def test_a_rights_request_is_answered_on_its_page(world: World) -> None:
     assert (
         f"/disclosures/{case.uuid}/" not in browser.get("/disclosures/deadlines/").content.decode()
     )
+
+
+def test_an_overdue_request_says_so_on_the_ig_leads_home_page(world: World) -> None:
+    browser = _browser(world.ig)
+    case = _log(browser, world)
+    DisclosureCase.objects.filter(pk=case.pk).update(due_on=TODAY - datetime.timedelta(days=3))
+    home = browser.get("/").content.decode()
+    assert "Overdue by 3 days" in home
+    DisclosureCase.objects.filter(pk=case.pk).update(due_on=TODAY)
+    assert "Due today" in browser.get("/disclosures/deadlines/").content.decode()
