@@ -403,6 +403,11 @@ class DisclosureCase(SealedModel):
         return self.requester_organisation or self.requester_name
 
     @property
+    def days_left(self) -> int | None:
+        """Days until the statutory deadline (negative once past); None with no running clock."""
+        return (self.due_on - timezone.localdate()).days if self.due_on else None
+
+    @property
     def is_subject_access(self) -> bool:
         return self.kind == RequestKind.SUBJECT_ACCESS
 

@@ -11,7 +11,6 @@ from typing import Literal
 from django.core.exceptions import PermissionDenied
 from django.db.models import Case, F, IntegerField, Prefetch, QuerySet, Value, When
 from django.http import Http404, HttpRequest
-from django.utils import timezone
 
 from accounts.audit import audit_log
 from accounts.models import AuditEvent, AuditOutcome, User
@@ -119,9 +118,6 @@ def deadline_list(user: User) -> list[DisclosureCase]:
         .select_related("client", "logged_by")
         .order_by(F("due_on").asc(nulls_last=True), "received_on", "logged_at")
     )
-    today = timezone.localdate()
-    for case in cases:
-        case.days_left = (case.due_on - today).days if case.due_on else None  # type: ignore[attr-defined]
     return cases
 
 

@@ -14,7 +14,6 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_http_methods
 
@@ -188,7 +187,6 @@ def _clock(case: DisclosureCase) -> dict[str, object]:
         "pauses": pauses,
         "clock_stopped": any(pause.running for pause in pauses),
         "tell_extension_by": rights.tell_extension_by(case),
-        "days_left": (case.due_on - timezone.localdate()).days if case.due_on else None,
     }
 
 

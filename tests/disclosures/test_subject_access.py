@@ -168,7 +168,7 @@ def test_the_bundle_gathers_every_record_about_the_person_less_exempt_entries(
     # Who accessed the record: the practitioner who wrote it, and the IG lead.
     assert "Who has accessed your record" in text
     assert world.worker.display_name in text
-    assert "Entry added" in text or "entry" in text.lower()
+    assert f"{world.worker.display_name}: Entry added" in text
     assert world.ig.display_name in text
     case.refresh_from_db()
     assert case.status == CaseStatus.RELEASED
