@@ -12,6 +12,7 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 _TRUE = {"1", "true", "yes", "on"}
@@ -70,6 +71,25 @@ def env_choice(name: str, default: str, choices: tuple[str, ...]) -> str:
     if value not in choices:
         raise ImproperlyConfigured(f"{name} must be one of {', '.join(choices)}, not {value!r}")
     return value
+
+
+def env_crontab(name: str, default: str) -> crontab:
+    """A schedule as a crontab line of five fields: minute, hour, day of month, month, weekday."""
+    line = env_str(name, default)
+    fields = line.split()
+    if len(fields) != 5:
+        raise ImproperlyConfigured(f"{name} must be a crontab line of five fields, not {line!r}")
+    minute, hour, day_of_month, month_of_year, day_of_week = fields
+    try:
+        return crontab(
+            minute=minute,
+            hour=hour,
+            day_of_month=day_of_month,
+            month_of_year=month_of_year,
+            day_of_week=day_of_week,
+        )
+    except ValueError as error:
+        raise ImproperlyConfigured(f"{name} is not a valid crontab line: {error}") from None
 
 
 def env_secret(name: str) -> str | None:

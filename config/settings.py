@@ -24,6 +24,7 @@ from django.core.exceptions import ImproperlyConfigured
 from config.env import (
     env_bool,
     env_choice,
+    env_crontab,
     env_int,
     env_list,
     env_optional_str,
@@ -279,6 +280,28 @@ if not DEADLINE_ESCALATE_DAYS or min(DEADLINE_ESCALATE_DAYS) < 0:
 GUARDIAN_ESCALATE_HOURS = env_int("CONFIDE_GUARDIAN_ESCALATE_HOURS", 24, minimum=1)
 # Fonts for the PDF bundles, copied from the npm registry's dejavu-fonts-ttf at set-up.
 DISCLOSURE_FONT_DIR = BASE_DIR / "build" / "fonts"
+
+# --- Retention and disposal ---------------------------------------------------------------------
+# The nightly sweep and the reviewers' reminder, as crontab lines in CELERY_TIMEZONE.
+RETENTION_SWEEP_SCHEDULE = env_crontab("CONFIDE_RETENTION_SWEEP_CRON", "30 2 * * *")
+RETENTION_REMINDER_SCHEDULE = env_crontab("CONFIDE_RETENTION_REMINDER_CRON", "0 8 * * 1-5")
+# The sweep works in batches, each its own short transaction, pausing between them so it never
+# holds locks long nor crowds out the day's work; a run whose heartbeat is older than the stale
+# limit was killed, and the next run takes it over from where it stopped.
+RETENTION_BATCH_SIZE = env_int("CONFIDE_RETENTION_BATCH_SIZE", 500, minimum=1)
+RETENTION_BATCH_PAUSE_MS = env_int("CONFIDE_RETENTION_BATCH_PAUSE_MS", 0, minimum=0)
+RETENTION_STALE_SECONDS = env_int("CONFIDE_RETENTION_STALE_SECONDS", 600, minimum=1)
+# Destroying a record with more entries than this (or a restricted one) needs a second person.
+DISPOSAL_SECOND_PERSON_ENTRIES = env_int("CONFIDE_DISPOSAL_SECOND_PERSON_ENTRIES", 100, minimum=0)
+CELERY_BEAT_SCHEDULE["retention-sweep"] = {
+    "task": "retention.tasks.sweep",
+    "schedule": RETENTION_SWEEP_SCHEDULE,
+}
+CELERY_BEAT_SCHEDULE["retention-reminder"] = {
+    "task": "retention.tasks.remind",
+    "schedule": RETENTION_REMINDER_SCHEDULE,
+}
+
 
 # --- Accounts and sign-in -----------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"

@@ -129,3 +129,178 @@ class LegalHold(SealedModel):
     @property
     def in_force(self) -> bool:
         return self.lifted_at is None
+
+
+class SweepRun(models.Model):
+    """One run of a scheduled retention job: when, how far it got, what it did. A run killed
+    part-way is left ``running`` with a stale heartbeat, and the next run of the job takes it
+    over from its cursor, so nothing is examined twice or missed."""
+
+    class Job(models.TextChoices):
+        SWEEP = "sweep", "Nightly sweep: flag records due for disposal review"
+        REMINDER = "reminder", "Reminder of reviews waiting and holds to review"
+
+    class Status(models.TextChoices):
+        RUNNING = "running", "Running"
+        FINISHED = "finished", "Finished"
+        FAILED = "failed", "Failed"
+
+    job = models.CharField(max_length=10, choices=Job.choices)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.RUNNING)
+    started_at = models.DateTimeField(default=timezone.now)
+    heartbeat_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    # The sweep walks the closed records in primary-key order; the cursor is the last one done.
+    cursor = models.BigIntegerField(default=0)
+    total = models.PositiveIntegerField(default=0)
+    examined = models.PositiveIntegerField(default=0)
+    flagged = models.PositiveIntegerField(default=0)
+    errors = models.PositiveIntegerField(default=0)
+    # Record references and exception names only, never personal data.
+    error_detail = models.TextField(blank=True)
+    resumed = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-started_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["job"],
+                condition=models.Q(status="running"),
+                name="one_running_retention_job",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_job_display()} started {self.started_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def percent(self) -> int:
+        if self.status == self.Status.FINISHED or not self.total:
+            return 100 if self.status == self.Status.FINISHED else 0
+        return min(100, self.examined * 100 // self.total)
+
+
+class DisposalReview(SealedModel):
+    """A record due for disposal (or asked to be erased), and what was decided: keep it until a
+    new review date, hold it, or destroy it. Destruction needs the IG lead; a large or restricted
+    record needs a second person's confirmation too."""
+
+    class Origin(models.TextChoices):
+        SCHEDULE = "schedule", "Retention period ended"
+        ERASURE = "erasure", "Erasure request agreed"
+
+    class Status(models.TextChoices):
+        WAITING = "waiting", "Waiting for review"
+        CONFIRMING = "confirming", "Destruction approved: waiting for a second person"
+        KEPT = "kept", "Kept until a new review date"
+        HELD = "held", "Kept under a legal hold"
+        DESTROYED = "destroyed", "Destroyed"
+
+    OPEN = (Status.WAITING, Status.CONFIRMING)
+
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="disposal_reviews")
+    origin = models.CharField(max_length=10, choices=Origin.choices, default=Origin.SCHEDULE)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.WAITING)
+    flagged_at = models.DateTimeField(default=timezone.now)
+    run = models.ForeignKey(
+        SweepRun, on_delete=models.SET_NULL, null=True, blank=True, related_name="reviews"
+    )
+    erasure_case = models.ForeignKey(
+        "disclosures.DisclosureCase",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="disposal_reviews",
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    next_review_on = models.DateField(null=True, blank=True)
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+
+    reason_sealed = models.BinaryField(default=b"", editable=False)
+    reason = Sealed["DisposalReview"]("reason_sealed")
+
+    class Meta:
+        ordering = ["flagged_at", "pk"]
+        constraints = [
+            # The sweep's idempotence rests on this: one open review per record, whoever runs.
+            models.UniqueConstraint(
+                fields=["client"],
+                condition=models.Q(status__in=["waiting", "confirming"]),
+                name="one_open_disposal_review",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status="kept") | models.Q(next_review_on__isnull=False),
+                name="kept_review_has_next_date",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "flagged_at"], name="disposal_review_queue")]
+
+    def __str__(self) -> str:
+        return f"Disposal review {self.uuid}"
+
+    def sealing_cipher(self) -> AESGCM:
+        return self.client.sealing_cipher()
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in self.OPEN
+
+
+class DisposalMethod(models.TextChoices):
+    CRYPTO_SHRED = (
+        "crypto_shred",
+        "Electronic record: personal data deleted and its data key destroyed",
+    )
+    PAPER = "paper", "Paper records: destroyed by a confidential-waste contractor"
+
+
+class DisposalCertificate(models.Model):
+    """Proof that a record was destroyed, kept for good and holding no personal data: the
+    record's Confide reference, its class and dates, who approved, and how. The database refuses
+    to change or delete a certificate (migration 0004)."""
+
+    method = models.CharField(max_length=15, choices=DisposalMethod.choices)
+    client = models.ForeignKey(
+        Client, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    record_reference = models.CharField(max_length=40, blank=True)
+    team_name = models.CharField(max_length=120, blank=True)
+    retention_class = models.CharField(max_length=120, blank=True)
+    origin = models.CharField(max_length=10, choices=DisposalReview.Origin.choices, blank=True)
+    closed_on = models.DateField(null=True, blank=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    approved_at = models.DateTimeField()
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    destroyed_on = models.DateField()
+    recorded_at = models.DateTimeField(default=timezone.now)
+    entries_destroyed = models.PositiveIntegerField(default=0)
+    documents_destroyed = models.PositiveIntegerField(default=0)
+    # Paper records.
+    contractor = models.CharField(max_length=200, blank=True)
+    contractor_certificate = models.CharField(max_length=100, blank=True)
+    description = models.TextField(
+        blank=True, help_text="What was destroyed, without personal data: e.g. '3 archive boxes'."
+    )
+
+    class Meta:
+        ordering = ["-recorded_at", "-pk"]
+
+    def __str__(self) -> str:
+        return self.reference
+
+    @property
+    def reference(self) -> str:
+        return f"DC-{self.pk:06d}"
