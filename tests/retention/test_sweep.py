@@ -43,7 +43,7 @@ def flagged_ids() -> set[int]:
 
 def test_records_past_their_date_are_flagged_once_and_others_are_not() -> None:
     team = TeamFactory()
-    lead = UserFactory(roles=["ig_lead"])
+    lead = UserFactory.create(roles=["ig_lead"])
     due = closed(team, D(2022, 6, 15))  # 8 years to the day
     not_yet = closed(team, D(2022, 6, 16))
     still_open = closed(team, None)
@@ -80,7 +80,7 @@ def test_records_past_their_date_are_flagged_once_and_others_are_not() -> None:
 
 def test_each_class_gives_its_own_date() -> None:
     team = TeamFactory()
-    lead = UserFactory(roles=["ig_lead"])
+    lead = UserFactory.create(roles=["ig_lead"])
     mental_health = RetentionClass.objects.get(years=20)
     children = RetentionClass.objects.get(trigger=Trigger.BIRTHDAY)
     # 20 years after closure: closed 2012 is not due in 2030; closed 2010 is.
@@ -107,7 +107,7 @@ def test_each_class_gives_its_own_date() -> None:
 
 def test_a_record_kept_until_a_new_date_is_flagged_again_only_on_that_date() -> None:
     team = TeamFactory()
-    lead = UserFactory(roles=["ig_lead"])
+    lead = UserFactory.create(roles=["ig_lead"])
     client = closed(team, D(2020, 1, 1))
     review = DisposalReview.objects.create(
         client=client,
@@ -152,7 +152,7 @@ def test_a_killed_run_is_taken_over_from_its_cursor_once_stale() -> None:
 
 def test_an_unreadable_record_is_logged_and_the_sweep_goes_on() -> None:
     team = TeamFactory()
-    lead = UserFactory(roles=["ig_lead"])
+    lead = UserFactory.create(roles=["ig_lead"])
     children = RetentionClass.objects.get(trigger=Trigger.BIRTHDAY)
     broken = closed(team, D(2015, 1, 1), date_of_birth=D(2000, 1, 1))
     fine = closed(team, D(2000, 1, 1))
