@@ -176,6 +176,8 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = "Europe/London"
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celery" / "beat-schedule")
+# Beat keeps its schedule file there whatever the broker; it cannot start without the folder.
+(DATA_DIR / "celery").mkdir(parents=True, exist_ok=True)
 CELERY_BEAT_SCHEDULE = {
     "anchor-audit-chain": {
         "task": "accounts.tasks.anchor_audit_chain",
