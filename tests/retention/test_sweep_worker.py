@@ -57,7 +57,7 @@ def start(env: dict[str, str], workers: list[subprocess.Popen[bytes]]) -> subpro
 def _records() -> tuple[set[int], Client, Client]:
     migration = importlib.import_module("retention.migrations.0002_default_retention_classes")
     migration.create(django_apps, None)  # the transactional test's flush removed the classes
-    team = TeamFactory()
+    team = TeamFactory.create()
     lead = UserFactory.create(roles=["ig_lead"])
     long_ago = timezone.localdate() - timedelta(days=365 * 9)
     due: set[int] = set()
