@@ -37,11 +37,19 @@ def sweep_key_shares() -> int:
     and records whose share is missing (see records.services.key_shares_sweep)."""
     report = services.key_shares_sweep()
     if report.orphans:
-        logger.warning("key shares with no record: %s", len(report.orphans))
+        # Left alone: an orphan may belong to a database restored from before its record was
+        # made, and be needed again once the right backup is restored.
+        logger.warning(
+            "key shares with no record: %s, e.g. %s",
+            len(report.orphans),
+            ", ".join(report.orphans[:5]),
+        )
     if report.missing:
         logger.error(
-            "records whose key share is missing from the keystore: %s (is it mounted?)",
+            "records whose key share is missing from the keystore: %s, e.g. %s "
+            "(is the keystore mounted?)",
             len(report.missing),
+            ", ".join(report.missing[:5]),
         )
     logger.info("key shares of disposed records removed: %s", report.removed)
     return report.removed
