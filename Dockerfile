@@ -25,16 +25,18 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     CONFIDE_ENVIRONMENT=production \
     CONFIDE_STATIC_ROOT=/app/staticfiles \
     CONFIDE_DATA_DIR=/data \
-    CONFIDE_AUDIT_ANCHOR_DIR=/anchors
+    CONFIDE_AUDIT_ANCHOR_DIR=/anchors \
+    CONFIDE_KEYSTORE_DIR=/keystore
 
 # The app runs as an unprivileged user. The code stays owned by root, so the app cannot change it;
-# it writes only to /data (Celery beat's schedule) and /anchors (signed audit-chain anchors).
-# Both exist here owned by that user, so that a fresh named volume mounted on them inherits
-# the ownership.
+# it writes only to /data (Celery beat's schedule, case documents), /anchors (signed audit-chain
+# anchors) and /keystore (clients' key shares, readable by this user alone). All exist here owned
+# by that user, so that a fresh named volume mounted on them inherits the ownership.
 RUN groupadd --system --gid 10001 confide \
  && useradd --system --uid 10001 --gid confide --home-dir /app --no-create-home \
         --shell /usr/sbin/nologin confide \
- && install -d -o confide -g confide -m 0750 /data /data/celery /anchors
+ && install -d -o confide -g confide -m 0750 /data /data/celery /anchors \
+ && install -d -o confide -g confide -m 0700 /keystore
 
 WORKDIR /app
 

@@ -191,6 +191,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "records.tasks.expire_break_glass",
         "schedule": timedelta(minutes=15),
     },
+    "sweep-key-shares": {
+        "task": "records.tasks.sweep_key_shares",
+        "schedule": timedelta(days=1),
+    },
     "escalate-deadlines": {
         "task": "disclosures.tasks.escalate_deadlines",
         "schedule": timedelta(hours=1),
@@ -259,6 +263,10 @@ BREAK_GLASS_MINUTES = env_int("CONFIDE_BREAK_GLASS_MINUTES", 240, minimum=5)
 # Case documents: the largest upload, and where the (encrypted) files live, outside the web root.
 ATTACHMENT_MAX_BYTES = env_int("CONFIDE_ATTACHMENT_MAX_MB", 10, minimum=1) * 1024 * 1024
 ATTACHMENT_DIR = Path(env_str("CONFIDE_ATTACHMENT_DIR", str(DATA_DIR / "attachments")))
+# Each client's key share (records.keystore): the other half of what opens a record's data key,
+# kept outside the database so that a database dump alone opens nothing and a disposal destroys
+# the share for good. Shared by the web and worker processes, like the attachments.
+KEYSTORE_DIR = Path(env_str("CONFIDE_KEYSTORE_DIR", str(DATA_DIR / "keystore")))
 # Uploads are held in memory only, never in a temporary file in clear; larger ones are refused.
 FILE_UPLOAD_HANDLERS = ["django.core.files.uploadhandler.MemoryFileUploadHandler"]
 FILE_UPLOAD_MAX_MEMORY_SIZE = ATTACHMENT_MAX_BYTES

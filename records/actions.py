@@ -40,3 +40,5 @@ class RecordAction(models.TextChoices):
     DECLARATION_VIEWED = "conflict.viewed", "Conflict-of-interest declaration viewed"
     CONFLICT_DECIDED = "conflict.decided", "Conflict-of-interest declaration decided"
     MASTER_KEY_ROTATED = "keys.master_rotated", "Client data keys re-wrapped"
+    KEYS_SPLIT = "keys.split", "Client data keys split with the keystore"
+    KEY_SHARES_SWEPT = "keys.shares_swept", "Keystore brought in line with the records"

@@ -1,11 +1,16 @@
 """Encryption of client records at rest: one data key per client, wrapped by a master key.
 
-Every client has its own random AES-256 data key. The key is stored only wrapped (AES-GCM) by a
-master key from ``settings.RECORD_MASTER_KEYS``, which comes from the environment or a file and
-never from the database. Each encrypted value is AES-GCM under the client's data key with the
-table, column and row bound in as associated data, so a ciphertext copied into another row or
-column fails to open. Destroying a client's wrapped key (retention does this on disposal) leaves
-every copy of that client's encrypted data, in this database or a dump of it, unreadable.
+Every client has its own random AES-256 data key. The key is stored only wrapped (AES-GCM), in
+two layers: first under the client's own key share, a random key kept in the keystore
+(:mod:`records.keystore`, files outside the database), then under a master key from
+``settings.RECORD_MASTER_KEYS``, which comes from the environment or a file and never from the
+database. Each encrypted value is AES-GCM under the client's data key with the table, column and
+row bound in as associated data, so a ciphertext copied into another row or column fails to open.
+
+Disposal destroys the wrapped key in the database and the key share in the keystore. A dump of
+the database taken before then still holds the wrapped key, but the master key alone no longer
+opens it: the share it also needs is gone. (Records made before key shares existed are wrapped
+by the master key alone until ``manage.py split_client_keys`` has run.)
 
 Exact-match search uses blind indexes: an HMAC of the normalised value under a key that is also
 kept outside the database.
@@ -43,7 +48,21 @@ class UnknownMasterKey(DecryptionFailed):
     """The key was wrapped under a master key that is no longer configured."""
 
 
+class KeyShareMissing(DecryptionFailed):
+    """The client's key share is not in the keystore: destroyed on disposal (so this is a copy
+    of a disposed record), or the keystore is not mounted where ``CONFIDE_KEYSTORE_DIR`` says."""
+
+
+class KeyShareMismatch(DecryptionFailed):
+    """The key share in the keystore does not open the client's wrapped data key: the share or
+    the wrapped key was altered, or they come from different installations."""
+
+
 def new_data_key() -> bytes:
+    return AESGCM.generate_key(bit_length=256)
+
+
+def new_key_share() -> bytes:
     return AESGCM.generate_key(bit_length=256)
 
 
@@ -66,6 +85,28 @@ def unwrap(wrapped: bytes, *, master_id: str, client_uuid: str) -> bytes:
     if master is None:
         raise UnknownMasterKey(f"master key {master_id!r} is not configured")
     return _open(AESGCM(master), wrapped, _wrap_aad(client_uuid, master_id))
+
+
+def _share_aad(client_uuid: str) -> bytes:
+    return f"confide/client-data-key-share/{client_uuid}".encode()
+
+
+def wrap_split(data_key: bytes, share: bytes, *, client_uuid: str) -> tuple[str, bytes]:
+    """Wrap a data key under the client's key share, then under the current master key: returns
+    (master key id, wrapped key). Opening it needs both the master key and the share."""
+    inner = seal_bytes(AESGCM(share), data_key, aad=_share_aad(client_uuid))
+    return wrap(inner, client_uuid=client_uuid)
+
+
+def unwrap_split(wrapped: bytes, share: bytes, *, master_id: str, client_uuid: str) -> bytes:
+    inner = unwrap(wrapped, master_id=master_id, client_uuid=client_uuid)
+    try:
+        return _open(AESGCM(share), inner, _share_aad(client_uuid))
+    except DecryptionFailed:
+        raise KeyShareMismatch(
+            f"the key share of client {client_uuid} does not open its data key: the share or "
+            "the wrapped key was altered, or they come from different installations"
+        ) from None
 
 
 def _value_aad(table: str, column: str, row: str) -> bytes:

@@ -20,7 +20,7 @@ from django.utils import timezone
 from guardian.models import UserObjectPermissionBase
 
 from accounts.models import Team
-from records import crypto
+from records import crypto, keystore
 from records.crypto import Sealed
 
 
@@ -38,23 +38,49 @@ class SealedModel(models.Model):
 
 def _own_key_cipher(instance: Client | ConflictDeclaration) -> AESGCM:
     """The cipher of a row that holds its own wrapped data key, made on first use and kept on
-    the instance, so a page of rows unwraps each key once."""
+    the instance, so a page of rows unwraps each key (and reads each key share) once."""
     cipher: AESGCM | None = instance.__dict__.get("_cipher")
     if cipher is None:
-        if instance.data_key_wrapped is None:
-            data_key = crypto.new_data_key()
-            instance.data_key_master_id, instance.data_key_wrapped = crypto.wrap(
-                data_key, client_uuid=str(instance.uuid)
-            )
-        else:
-            data_key = crypto.unwrap(
-                bytes(instance.data_key_wrapped),
-                master_id=instance.data_key_master_id,
-                client_uuid=str(instance.uuid),
-            )
-        cipher = AESGCM(data_key)
+        cipher = AESGCM(_own_data_key(instance))
         instance.__dict__["_cipher"] = cipher
     return cipher
+
+
+def _own_data_key(instance: Client | ConflictDeclaration) -> bytes:
+    client_uuid = str(instance.uuid)
+    # Only client records have key shares, because disposal destroys them; a declaration is
+    # not disposed of with a record, so its key is wrapped by the master key alone.
+    if instance.data_key_wrapped is None:
+        data_key = crypto.new_data_key()
+        if isinstance(instance, Client):
+            # The share is stored before the row: a row whose share was never written would be
+            # lost, while a share whose row never commits is only an orphan file.
+            share = crypto.new_key_share()
+            keystore.put(client_uuid, share)
+            instance.data_key_master_id, instance.data_key_wrapped = crypto.wrap_split(
+                data_key, share, client_uuid=client_uuid
+            )
+            instance.data_key_split = True
+        else:
+            instance.data_key_master_id, instance.data_key_wrapped = crypto.wrap(
+                data_key, client_uuid=client_uuid
+            )
+        return data_key
+    wrapped = bytes(instance.data_key_wrapped)
+    if isinstance(instance, Client) and instance.data_key_split:
+        return crypto.unwrap_split(
+            wrapped,
+            keystore.get(client_uuid),
+            master_id=instance.data_key_master_id,
+            client_uuid=client_uuid,
+        )
+    data_key = crypto.unwrap(
+        wrapped, master_id=instance.data_key_master_id, client_uuid=client_uuid
+    )
+    if len(data_key) != 32:
+        # A split key read as unsplit (the flag was changed): refuse clearly.
+        raise crypto.DecryptionFailed(f"the data key of {client_uuid} is not a key")
+    return data_key
 
 
 class ClientStatus(models.TextChoices):
@@ -112,9 +138,15 @@ class Client(SealedModel):
         default=False, help_text="The client has registered a national data opt-out."
     )
 
-    # The client's data key, wrapped by a master key kept outside the database.
+    # The client's data key, wrapped by a master key kept outside the database and, once split,
+    # first by the client's key share in the keystore (records.keystore).
     data_key_wrapped = models.BinaryField(null=True, editable=False)
     data_key_master_id = models.CharField(max_length=20, blank=True, editable=False)
+    data_key_split = models.BooleanField(
+        default=False,
+        editable=False,
+        help_text="The data key also needs the client's key share from the keystore.",
+    )
     data_key_destroyed_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     given_name = Sealed["Client"]("given_name_sealed")

@@ -5,8 +5,10 @@ in that transaction, naming the client and never its personal data."""
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 from datetime import date
+from functools import partial
 from pathlib import Path
 
 import filetype
@@ -17,7 +19,7 @@ from django.utils import timezone
 
 from accounts.audit import audit_log
 from accounts.models import AuditOutcome, Role, Team, User
-from records import crypto, policy
+from records import crypto, keystore, policy
 from records.actions import RecordAction
 from records.models import (
     Allocation,
@@ -596,7 +598,12 @@ def client_destroy_data_key(
     *, actor: User | None, client: Client, reason: str, request: HttpRequest | None = None
 ) -> None:
     """Crypto-shred a record: without its data key, none of its encrypted data can be read,
-    here or in any copy. Retention calls this on disposal; it cannot be undone."""
+    here or in any copy. Retention calls this on disposal; it cannot be undone.
+
+    The wrapped key goes from the database, and once that has committed the key share goes from
+    the keystore; then the master key no longer opens the record in a dump taken before either.
+    The share is destroyed only after the commit, so a disposal that rolls back leaves the record
+    whole. If the process dies in between, :func:`key_shares_sweep` finishes the job."""
     with transaction.atomic():
         Client.objects.filter(pk=client.pk).update(
             data_key_wrapped=None, data_key_destroyed_at=timezone.now()
@@ -608,9 +615,88 @@ def client_destroy_data_key(
             reason=reason,
             request=request,
         )
+        transaction.on_commit(partial(keystore.destroy, client.uuid), robust=True)
     client.refresh_from_db()
     client.__dict__.pop("_cipher", None)
     client.__dict__.pop("_plaintext", None)
+
+
+@dataclass
+class KeyShareSweep:
+    removed: int = 0
+    orphans: list[str] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+    temporaries: int = 0
+
+
+# How long a temporary file of the keystore may stand before it counts as left behind by a
+# process that was cut off while writing it.
+STALE_TEMPORARY_SECONDS = 3600
+
+
+def key_shares_sweep(*, batch_size: int = 1000) -> KeyShareSweep:
+    """Bring the keystore in line with the records; safe to run at any time and to repeat.
+
+    Removes the key share of every disposed record (normally gone already at disposal; this
+    catches a process that died between the commit and the removal) and temporary files left by
+    an interrupted write. Reports, without touching, shares with no record (orphans: a referral
+    whose saving failed, or a database restored from before the record was made) and records
+    that need a share the keystore does not hold (missing: the keystore is not mounted, or was
+    restored from a backup older than the record)."""
+    report = KeyShareSweep()
+    for uuids in _batches(keystore.client_uuids(), batch_size):
+        found = {
+            str(uuid): destroyed_at
+            for uuid, destroyed_at in Client.objects.filter(uuid__in=uuids).values_list(
+                "uuid", "data_key_destroyed_at"
+            )
+        }
+        for uuid in uuids:
+            if uuid not in found:
+                report.orphans.append(uuid)
+            elif found[uuid] is not None and keystore.destroy(uuid):
+                report.removed += 1
+    live = Client.objects.filter(data_key_split=True, data_key_destroyed_at=None)
+    for uuids in _batches(
+        (str(uuid) for uuid in live.values_list("uuid", flat=True).iterator(chunk_size=batch_size)),
+        batch_size,
+    ):
+        absent = [uuid for uuid in uuids if not keystore.exists(uuid)]
+        if absent:
+            # Checked again: a record disposed of since the list was read has lost its share.
+            report.missing += [
+                str(uuid)
+                for uuid in live.filter(uuid__in=absent).values_list("uuid", flat=True)
+                if not keystore.exists(uuid)
+            ]
+    report.temporaries = keystore.remove_stale_temporaries(
+        older_than_seconds=STALE_TEMPORARY_SECONDS
+    )
+    if report.removed:
+        # Orphans and missing shares are reported (the job logs them), not recorded: nothing was
+        # done to them, and an orphan left by a failed referral would otherwise be logged daily.
+        audit_log(
+            action=RecordAction.KEY_SHARES_SWEPT,
+            actor=None,
+            reason="keystore sweep",
+            detail={
+                "removed": report.removed,
+                "orphans": len(report.orphans),
+                "missing": len(report.missing),
+            },
+        )
+    return report
+
+
+def _batches(items: Iterable[str], size: int) -> Iterator[list[str]]:
+    batch: list[str] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
 # --- Consent --------------------------------------------------------------------------------

@@ -38,6 +38,7 @@ def _isolated(settings, tmp_path):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.AUDIT_ANCHOR_DIR = tmp_path / "anchors"
     settings.ATTACHMENT_DIR = tmp_path / "attachments"
+    settings.KEYSTORE_DIR = tmp_path / "keystore"
     from records.policy import forget_cached_permissions
 
     forget_cached_permissions()  # a transactional test's flush re-creates permissions

@@ -241,6 +241,21 @@ def test_audit_anchors_live_on_their_own_volume():
     assert "audit-anchors" not in database_volumes
 
 
+def test_the_keystore_is_on_its_own_volume_that_web_and_worker_share():
+    services = _services()
+    database_volumes = set(_named_mounts(services["postgres"]))
+
+    for name in ("web", "worker"):
+        service = services[name]
+        keystore_dir = service["environment"]["CONFIDE_KEYSTORE_DIR"]
+        mounted = {target: volume for volume, target in _named_mounts(service).items()}
+        assert mounted.get(keystore_dir) == "keystore", f"{name}: key shares on their volume"
+    assert "keystore" not in database_volumes
+    assert "keystore" in (_compose().get("volumes") or {})
+    # The image makes the mount point, private to the app's user, for a fresh volume to inherit.
+    assert any("-m 0700 /keystore" in run for run in _dockerfile_args("RUN"))
+
+
 def test_data_dir_and_beat_schedule_are_on_the_data_volume():
     services = _services()
 

@@ -2,6 +2,8 @@
 
 Put the new key first in CONFIDE_MASTER_KEYS (keeping the old one after it), restart, run this,
 then drop the old key. Only the small wrapped keys change: the records' data stays as it is.
+A split key's inner layer, sealed under the client's key share, is carried over unopened, so the
+keystore is not touched and the key still needs its share (tests/records/test_keystore.py).
 Each key is re-wrapped in its own short transaction, only if nobody changed it meanwhile, so the
 command can run while staff work and can be run again after an interruption.
 """
