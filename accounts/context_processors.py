@@ -52,6 +52,9 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         items.append(("Requests", reverse("disclosures:list")))
     if user.has_role(Role.IG_LEAD):
         items.append(("Data-sharing agreements", reverse("disclosures:agreements")))
+        items.append(("Retention", reverse("retention:overview")))
+    elif user.has_role(Role.MANAGER) or user.has_role(Role.CALDICOTT_GUARDIAN):
+        items.append(("Disposal reviews", reverse("retention:reviews")))
     unread = unread_notification_count(user)
     items.append(
         (

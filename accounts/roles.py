@@ -65,6 +65,7 @@ ROLE_HOMES: tuple[RoleHome, ...] = (
             ("Conflict-of-interest declarations", "records:declarations"),
             ("Break-the-glass reviews", "records:break_glass_reviews"),
             ("Requests to take records off site", "records:off_site_queue"),
+            ("Disposal reviews", "retention:reviews"),
             ("Log a referral", "records:client_new"),
         ),
     ),
@@ -91,13 +92,22 @@ ROLE_HOMES: tuple[RoleHome, ...] = (
             ("Requests from data subjects, and their deadlines", "disclosures:deadlines"),
             ("Requests for information and the disclosure log", "disclosures:list"),
             ("Data-sharing agreements", "disclosures:agreements"),
+            ("Retention and disposal", "retention:overview"),
+            ("Disposal reviews", "retention:reviews"),
         ),
     ),
     RoleHome(
         Role.CALDICOTT_GUARDIAN,
         "You decide the disclosures that policy escalates to you.",
-        ("Approve, refuse or ask for more on every escalated disclosure, with reasons",),
-        (("Decisions waiting for you", "disclosures:guardian_queue"),),
+        (
+            "Approve, refuse or ask for more on every escalated disclosure, with reasons",
+            "Confirm, as the second person, the destruction of restricted and large records",
+        ),
+        (
+            ("Decisions waiting for you", "disclosures:guardian_queue"),
+            ("Destructions to confirm", "retention:reviews"),
+            ("Disposal certificates", "retention:certificates"),
+        ),
     ),
 )
 

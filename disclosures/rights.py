@@ -42,6 +42,7 @@ from disclosures.models import (
 from records import policy as records_policy
 from records import selectors as record_selectors
 from records.models import Challenge, Client, Entry, EntryVersion
+from retention.services import review_for_erasure
 
 # --- The clock -------------------------------------------------------------------------------
 
@@ -469,4 +470,8 @@ def rights_answer(
             },
             request=request,
         )
+        if case.kind == RequestKind.ERASURE and outcome == RightsOutcome.DONE:
+            # Erasure goes through the one destruction path: the disposal queue, where the IG
+            # lead approves it (and a second person confirms, for a restricted or large record).
+            review_for_erasure(actor=actor, client=case.client, case_pk=case.pk, request=request)
     case.refresh_from_db()

@@ -36,7 +36,13 @@ from disclosures.forms import (
     VerifyForm,
     WithdrawForm,
 )
-from disclosures.models import CLOCKED_KINDS, DisclosureCase, EntryField, RequestKind
+from disclosures.models import (
+    CLOCKED_KINDS,
+    DisclosureCase,
+    EntryField,
+    RequestKind,
+    RightsOutcome,
+)
 from records import selectors as record_selectors
 
 
@@ -618,7 +624,14 @@ def rights_answer(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
         except DisclosureError as error:
             _form_error(form, error)
         else:
-            messages.success(request, "The request is answered and closed.")
+            if case.kind == RequestKind.ERASURE and case.outcome == RightsOutcome.DONE:
+                messages.success(
+                    request,
+                    "The request is answered. The record is now in the disposal reviews, where "
+                    "you approve its destruction.",
+                )
+            else:
+                messages.success(request, "The request is answered and closed.")
             return redirect("disclosures:case", case_id=case.uuid)
     return _render_case_page(
         request,

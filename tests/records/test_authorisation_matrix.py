@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from django.test import Client as Browser
@@ -21,6 +21,8 @@ from disclosures import services as disclosure_services
 from disclosures.models import DataSharingAgreement, DisclosureCase, Release
 from records import policy, services
 from records.models import Client, ConflictDeclaration
+from retention import services as retention_services
+from retention.models import DisposalReview, LegalHold
 from tests.conftest import sign_in_fully
 from tests.factories import (
     PASSWORD,
@@ -143,6 +145,8 @@ AGREEMENT_READERS = row(
     FORBIDDEN, **for_users((*PRACTITIONERS, ADMIN_STAFF, MANAGER, *OVERSIGHT), OK)
 )
 AGREEMENT_KEEPER = row(FORBIDDEN, ig_lead=OK)
+RETENTION_LEAD = row(FORBIDDEN, ig_lead=OK)
+CERTIFICATE_READERS = row(FORBIDDEN, **for_users(OVERSIGHT, OK))
 
 # GET, for every named URL outside Django admin. Views that take only POST answer GET with 405
 # (the sign-in gate still comes first); their POST rows are in POST_MATRIX.
@@ -236,6 +240,31 @@ MATRIX: dict[str, Row] = {
     "disclosures:clock_extend": IG_CASE,
     "disclosures:subject_access": IG_CASE,
     "disclosures:rights_answer": IG_CASE,
+    # retention (retention.policy): the retention pages are the IG lead's; they are about the
+    # organisation's schedule, so others get 403 before any record is looked up.
+    "retention:overview": RETENTION_LEAD,
+    "retention:sweep_now": row(NOT_ALLOWED),
+    "retention:find": row(NOT_ALLOWED),
+    "retention:record": RETENTION_LEAD,
+    "retention:assign_class": RETENTION_LEAD,
+    "retention:hold_new": RETENTION_LEAD,
+    "retention:hold": RETENTION_LEAD,  # a hold in force on another record
+    # the queue: the IG lead, the managers (their teams' records), the Guardian (confirmations)
+    "retention:reviews": row(FORBIDDEN, **for_users((MANAGER, *OVERSIGHT), OK)),
+    # client A's review, waiting: the IG lead and team A's manager see and decide it; only the
+    # IG lead approves destruction
+    "retention:review": row(NOT_FOUND, manager=OK, ig_lead=OK),
+    "retention:review_keep": row(NOT_FOUND, manager=OK, ig_lead=OK),
+    "retention:review_hold": row(NOT_FOUND, manager=OK, ig_lead=OK),
+    "retention:review_approve": row(NOT_FOUND, manager=FORBIDDEN, ig_lead=OK),
+    # another team A record's destruction, approved by a second IG lead: a second person (this
+    # IG lead, or the Guardian) confirms; the manager sees it but may not
+    "retention:review_confirm": row(
+        NOT_FOUND, manager=FORBIDDEN, ig_lead=OK, caldicott_guardian=OK
+    ),
+    "retention:certificates": CERTIFICATE_READERS,
+    "retention:certificate": CERTIFICATE_READERS,
+    "retention:paper_new": RETENTION_LEAD,
 }
 
 # POST with empty data, for the views that take only POST and act on a record. An allowed person
@@ -264,6 +293,8 @@ POST_MATRIX: dict[str, Row] = {
         **for_users((ALLOCATED, TEAM_PRACTITIONER, MANAGER), REDIRECT),
         admin_staff=FORBIDDEN,
     ),
+    "retention:sweep_now": row(FORBIDDEN, ig_lead=REDIRECT),
+    "retention:find": row(FORBIDDEN, ig_lead=REDIRECT),
     # Last: the manager's POST really ends the allocation.
     "records:client_deallocate": row(
         NOT_FOUND,
@@ -501,6 +532,7 @@ def _world() -> World:
         scope="Crime and disorder",
         review_on=timezone.localdate(),
     )
+    retention = _retention(team_a, client)
     (notification,) = notify(
         [alloc], key="matrix", message="A request is due soon", url="/disclosures/"
     )
@@ -537,6 +569,9 @@ def _world() -> World:
             "case_id": cases["waiting"].uuid,
             "agreement_id": agreement.pk,
             "notification_id": notification.uuid,
+            "review_id": retention["waiting"].uuid,
+            "hold_id": retention["hold"].uuid,
+            "certificate_id": retention["certificate"].pk,
         },
         per_url={
             "disclosures:decide": {"case_id": cases["new"].uuid},
@@ -551,8 +586,45 @@ def _world() -> World:
             "disclosures:clock_extend": {"case_id": cases["sar"].uuid},
             "disclosures:subject_access": {"case_id": cases["sar"].uuid},
             "disclosures:rights_answer": {"case_id": cases["rectification"].uuid},
+            "retention:review_confirm": {"review_id": retention["confirming"].uuid},
         },
     )
+
+
+def _retention(team: Team, client: Client) -> dict[str, Any]:
+    """Client A waiting for a disposal review; another record of team A whose destruction a
+    second IG lead approved; a hold in force on a third; a paper disposal certificate."""
+    other_lead = _member("iglead2", ["ig_lead"], team)
+    waiting = DisposalReview.objects.create(client=client)
+    restricted = make_client(
+        team,
+        given_name="Second",
+        family_name="Record",
+        restricted=True,
+        restricted_reason="Address never to be disclosed",
+    )
+    confirming = DisposalReview.objects.create(
+        client=restricted,
+        status=DisposalReview.Status.CONFIRMING,
+        decided_by=other_lead,
+        decided_at=timezone.now(),
+    )
+    held = LegalHold(
+        client=make_client(team, given_name="Third", family_name="Record"),
+        reason=LegalHold.Reason.COMPLAINT,
+        placed_by=other_lead,
+        review_on=timezone.localdate() + datetime.timedelta(days=30),
+    )
+    held.detail = "Complaint to the ombudsman"
+    held.save()
+    certificate = retention_services.paper_destruction_record(
+        actor=other_lead,
+        contractor="Shred Co",
+        contractor_certificate="SC-1",
+        destroyed_on=timezone.localdate(),
+        description="Two archive boxes",
+    )
+    return {"waiting": waiting, "confirming": confirming, "hold": held, "certificate": certificate}
 
 
 def _disclosure_cases(
