@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from django.db import DatabaseError, connection, transaction
@@ -80,7 +81,7 @@ def world() -> World:
     )
 
 
-def _raw(sql: str, *params: object) -> list[tuple[object, ...]]:
+def _raw(sql: str, *params: int) -> list[tuple[Any, ...]]:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return list(cursor.fetchall())
