@@ -91,13 +91,18 @@ ROLE_HOMES: tuple[RoleHome, ...] = (
             ("Requests from data subjects, and their deadlines", "disclosures:deadlines"),
             ("Requests for information and the disclosure log", "disclosures:list"),
             ("Data-sharing agreements", "disclosures:agreements"),
+            ("The breach register", "breaches:register"),
+            ("Breach report for the IG group", "breaches:ig_report"),
         ),
     ),
     RoleHome(
         Role.CALDICOTT_GUARDIAN,
         "You decide the disclosures that policy escalates to you.",
         ("Approve, refuse or ask for more on every escalated disclosure, with reasons",),
-        (("Decisions waiting for you", "disclosures:guardian_queue"),),
+        (
+            ("Decisions waiting for you", "disclosures:guardian_queue"),
+            ("The breach register", "breaches:register"),
+        ),
     ),
 )
 

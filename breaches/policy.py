@@ -64,6 +64,16 @@ def _blocked(user: User, breach: Breach) -> bool:
     return _blocked_declarations(user).filter(client__breaches=breach).exists()
 
 
+def blocked_breach_ids(user: User, breach_ids: list[int]) -> set[int]:
+    """Which of these breaches involve a record the user is restricted from, in one query."""
+    return set(
+        Breach.objects.filter(
+            pk__in=breach_ids,
+            clients__in=_blocked_declarations(user).values("client"),
+        ).values_list("pk", flat=True)
+    )
+
+
 def may_report(user: User) -> bool:
     """Anyone signed in may report a breach or a near miss."""
     return user.is_active and user.is_authenticated

@@ -11,11 +11,11 @@ from typing import Literal
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
-from django.utils import timezone
+from django.utils import formats, timezone
 
 from accounts.audit import audit_log
 from accounts.models import AuditEvent, AuditOutcome, User
-from breaches import policy
+from breaches import ig_report, policy
 from breaches.actions import BreachAction
 from breaches.models import Breach, Status
 from disclosures.models import Release
@@ -188,3 +188,57 @@ def history(breach: Breach) -> list[Step]:
             )
         steps.append(Step(event.occurred_at, who, what))
     return steps
+
+
+# --- The clock -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Clock:
+    """The 72-hour clock as a page shows it."""
+
+    state: str  # "running", "overdue", "notified", "notified_late", "not_reportable", "stopped"
+    text: str
+
+
+def _span(delta: timedelta) -> str:
+    return ig_report.hours_label(abs(delta.total_seconds()) / 3600).lower()
+
+
+def clock(breach: Breach) -> Clock:
+    left = breach.ico_time_left
+    if left is not None:
+        if left.total_seconds() < 0:
+            return Clock("overdue", f"Overdue by {_span(left)}")
+        return Clock("running", f"{_span(left)} left".capitalize())
+    if breach.ico_notified_at is not None:
+        when = formats.date_format(timezone.localtime(breach.ico_notified_at), "j M Y H:i")
+        if breach.ico_late:
+            late = _span(breach.ico_notified_at - breach.ico_due_at)
+            return Clock("notified_late", f"ICO notified {when}, {late} late")
+        return Clock("notified", f"ICO notified {when}, within 72 hours")
+    if breach.notify_ico is False:
+        return Clock("not_reportable", "Not reportable to the ICO")
+    return Clock("stopped", "Closed without an ICO notification")
+
+
+@dataclass(frozen=True)
+class Row:
+    breach: Breach
+    full: bool  # the viewer sees the investigation (and the clock), not only their own report
+    clock: Clock
+
+
+def register_rows(user: User, breaches: list[Breach]) -> list[Row]:
+    """The register's rows. :func:`policy.visible_breaches` has already left out what the user may
+    not see; a row shows more than the reporter's summary to those with a duty on it."""
+    overseer = policy.may_see_register(user)
+    blocked = policy.blocked_breach_ids(user, [breach.pk for breach in breaches])
+    return [
+        Row(
+            breach,
+            breach.pk not in blocked and (overseer or breach.investigating_officer_id == user.pk),
+            clock(breach),
+        )
+        for breach in breaches
+    ]

@@ -46,11 +46,13 @@ from disclosures.models import Release
 from records.models import Client
 
 # What the reporter is shown, and the IG leads are told, when someone's safety may be at risk
-# (004 Appendix F).
+# (004 Appendix F); the pages add the advice about the police.
 URGENT_PROMPT = (
-    "Someone's immediate safety may be at risk. Make every reasonable effort to warn them now, "
-    "and consider calling the police (for example, if the address of a person fleeing domestic "
-    "violence has been disclosed)."
+    "Someone's immediate safety may be at risk: make every reasonable effort to warn them now."
+)
+URGENT_POLICE = (
+    "Consider calling the police too, for example if the address of a person fleeing domestic "
+    "violence has been disclosed to the person they fled."
 )
 
 
