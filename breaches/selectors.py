@@ -15,7 +15,7 @@ from django.utils import formats, timezone
 
 from accounts.audit import audit_log
 from accounts.models import AuditEvent, AuditOutcome, User
-from breaches import ig_report, policy
+from breaches import policy
 from breaches.actions import BreachAction
 from breaches.models import Breach, Status
 from disclosures.models import Release
@@ -201,20 +201,28 @@ class Clock:
     text: str
 
 
-def _span(delta: timedelta) -> str:
-    return ig_report.hours_label(abs(delta.total_seconds()) / 3600).lower()
+def span_label(delta: timedelta) -> str:
+    """A span of time as a clock reads it, cut (never rounded up) to its two largest units:
+    "2 days 22 hours", "1 hour 29 minutes", "under a minute"."""
+    minutes = int(abs(delta.total_seconds()) // 60)
+    days, rest = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(rest, 60)
+    units = [(days, "day"), (hours, "hour"), (minutes, "minute")]
+    parts = [f"{n} {unit}{'s' if n != 1 else ''}" for n, unit in units if n]
+    return " ".join(parts[:2]) if parts else "under a minute"
+
 
 
 def clock(breach: Breach) -> Clock:
     left = breach.ico_time_left
     if left is not None:
         if left.total_seconds() < 0:
-            return Clock("overdue", f"Overdue by {_span(left)}")
-        return Clock("running", f"{_span(left)} left".capitalize())
+            return Clock("overdue", f"Overdue by {span_label(left)}")
+        return Clock("running", f"{span_label(left)} left".capitalize())
     if breach.ico_notified_at is not None:
         when = formats.date_format(timezone.localtime(breach.ico_notified_at), "j M Y H:i")
         if breach.ico_late:
-            late = _span(breach.ico_notified_at - breach.ico_due_at)
+            late = span_label(breach.ico_notified_at - breach.ico_due_at)
             return Clock("notified_late", f"ICO notified {when}, {late} late")
         return Clock("notified", f"ICO notified {when}, within 72 hours")
     if breach.notify_ico is False:
