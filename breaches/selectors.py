@@ -167,6 +167,17 @@ _STEP_ACTIONS = {
 }
 
 
+_LOOKS = {
+    "assign": "Opened the breach to assign an investigating officer",
+    "contain": "Opened the breach to record containment",
+    "assess": "Opened the breach to assess the risk",
+    "notify_ico": "Opened the breach to record the ICO notification",
+    "tell_people": "Opened the breach to record that the people affected were told",
+    "lessons": "Opened the breach to record lessons learned",
+    "close": "Opened the breach to close it",
+}
+
+
 def history(breach: Breach) -> list[Step]:
     """Who did what to the breach and when, and everyone who opened it, oldest first: the audit
     trail is the one source."""
@@ -179,6 +190,8 @@ def history(breach: Breach) -> list[Step]:
         what = _STEP_ACTIONS[BreachAction(event.action)]
         if event.action == BreachAction.VIEWED and event.outcome == AuditOutcome.DENIED:
             what = "Was refused the breach"
+        elif event.action == BreachAction.VIEWED:
+            what = _LOOKS.get(str(event.detail.get("page", "")), what)
         elif event.action == BreachAction.ESCALATED:
             mark = event.detail.get("mark_hours")
             what = (
