@@ -225,7 +225,6 @@ def span_label(delta: timedelta) -> str:
     return " ".join(parts[:2]) if parts else "under a minute"
 
 
-
 def clock(breach: Breach) -> Clock:
     left = breach.ico_time_left
     if left is not None:
