@@ -150,6 +150,17 @@ def test_a_breach_goes_from_a_header_link_to_the_ico_within_the_72_hours(
     row.get_by_test_id("breach-link").click()
     isla.screenshot(path=str(ARTIFACTS / "breaches_breach.png"), full_page=True)
 
+    # The IG group's report counts it, in a chart and a table.
+    isla.get_by_role("link", name="Breaches", exact=True).click()
+    isla.get_by_role("link", name="Report for the IG group").click()
+    chart = isla.get_by_role("img", name="Reports by category")
+    expect(chart).to_be_visible()
+    expect(isla.get_by_test_id("headline")).to_contain_text("1 report: 1 breach and 0 near misses")
+    expect(
+        isla.get_by_test_id("figure-row").filter(has_text="Sent to the wrong recipient")
+    ).to_contain_text("1")
+    isla.screenshot(path=str(ARTIFACTS / "breaches_ig_report.png"), full_page=True)
+
     breach.refresh_from_db()
     assert breach.status == Status.ICO_NOTIFIED
     assert breach.investigating_officer == manager
