@@ -39,6 +39,8 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         items.append(("Guardian's queue", reverse("disclosures:guardian_queue")))
     if user.has_role(Role.IG_LEAD):
         items.append(("Data-subject requests", reverse("disclosures:deadlines")))
+    if user.has_role(Role.IG_LEAD) or user.has_role(Role.CALDICOTT_GUARDIAN):
+        items.append(("Breaches", reverse("breaches:register")))
     if any(
         user.has_role(r)
         for r in (

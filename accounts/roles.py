@@ -94,6 +94,8 @@ ROLE_HOMES: tuple[RoleHome, ...] = (
             ("Data-sharing agreements", "disclosures:agreements"),
             ("Retention and disposal", "retention:overview"),
             ("Disposal reviews", "retention:reviews"),
+            ("The breach register", "breaches:register"),
+            ("Breach report for the IG group", "breaches:ig_report"),
         ),
     ),
     RoleHome(
@@ -105,6 +107,7 @@ ROLE_HOMES: tuple[RoleHome, ...] = (
         ),
         (
             ("Decisions waiting for you", "disclosures:guardian_queue"),
+            ("The breach register", "breaches:register"),
             ("Destructions to confirm", "retention:reviews"),
             ("Disposal certificates", "retention:certificates"),
         ),

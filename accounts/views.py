@@ -29,6 +29,8 @@ from accounts.forms import (
 )
 from accounts.models import User
 from accounts.roles import homes_for
+from breaches import policy as breach_policy
+from breaches import selectors as breach_selectors
 from disclosures import policy as disclosure_policy
 from disclosures import selectors as disclosure_selectors
 
@@ -65,6 +67,9 @@ def home(request: HttpRequest) -> HttpResponse:
             deadlines = disclosure_selectors.deadline_list(user)
             disclosure_selectors.audit_shown(request, name="deadlines", cases=deadlines)
             context["deadline_cases"] = deadlines
+        if breach_policy.is_ig_lead(user):
+            # Counts only: the register itself is a click away.
+            context["breach_counts"] = breach_selectors.open_counts(user)
         return render(request, "accounts/home.html", context)
 
 

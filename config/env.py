@@ -66,6 +66,27 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in value.split(",") if item.strip()]
 
 
+def env_int_list(
+    name: str, default: list[int], *, minimum: int, maximum: int, example: str
+) -> list[int]:
+    """Distinct whole numbers, comma-separated, each from ``minimum`` to ``maximum``; largest
+    first."""
+    value = _raw(name)
+    if value is None:
+        return sorted(set(default), reverse=True)
+    message = (
+        f"{name} must be whole numbers from {minimum} to {maximum}, separated by commas "
+        f"(e.g. {example}), not {value!r}"
+    )
+    try:
+        numbers = {int(item.strip()) for item in value.split(",") if item.strip()}
+    except ValueError:
+        raise ImproperlyConfigured(message) from None
+    if not numbers or min(numbers) < minimum or max(numbers) > maximum:
+        raise ImproperlyConfigured(message)
+    return sorted(numbers, reverse=True)
+
+
 def env_choice(name: str, default: str, choices: tuple[str, ...]) -> str:
     value = env_str(name, default)
     if value not in choices:

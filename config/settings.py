@@ -26,6 +26,7 @@ from config.env import (
     env_choice,
     env_crontab,
     env_int,
+    env_int_list,
     env_list,
     env_optional_str,
     env_secret,
@@ -203,6 +204,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "disclosures.tasks.escalate_guardian_waits",
         "schedule": timedelta(hours=1),
     },
+    "escalate-breach-ico-deadlines": {
+        "task": "breaches.tasks.escalate_ico_deadlines",
+        "schedule": timedelta(hours=1),
+    },
 }
 
 # --- Keys kept outside the database --------------------------------------------------------------
@@ -312,6 +317,12 @@ CELERY_BEAT_SCHEDULE["retention-reminder"] = {
     "schedule": RETENTION_REMINDER_SCHEDULE,
 }
 
+# --- Breaches ------------------------------------------------------------------------------------
+# Hours left of the 72 to notify the ICO at which the IG leads and the investigating officer are
+# notified (each mark once per breach; once more when the 72 hours have passed).
+BREACH_ESCALATE_HOURS = env_int_list(
+    "CONFIDE_BREACH_ESCALATE_HOURS", [24, 6], minimum=1, maximum=71, example="24,6"
+)
 
 # --- Accounts and sign-in -----------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"

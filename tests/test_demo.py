@@ -8,6 +8,7 @@ from django.test import Client
 
 from accounts.management.commands.demo_organisation import DEMO_PASSWORD
 from accounts.models import Role, TOTPDevice, User
+from breaches.models import Breach
 from disclosures.models import DisclosureCase
 from records.models import Client as ClientRecord
 
@@ -30,6 +31,14 @@ def test_demo_creates_a_user_per_role_who_can_sign_in(capsys: pytest.CaptureFixt
     assert set(
         DisclosureCase.objects.filter(due_on__isnull=False).values_list("kind", flat=True)
     ) == {"subject_access", "rectification"}
+    # Breaches at different stages: an urgent one just reported, one with the ICO clock running,
+    # a near miss closed.
+    assert sorted(Breach.objects.values_list("status", flat=True)) == [
+        "assessed",
+        "closed",
+        "reported",
+    ]
+    assert Breach.objects.get(status="reported").urgent_safety
     # The demo's clients have identifiers, sealed under their own keys.
     first = ClientRecord.objects.get(reference="DEMO-0001")
     assert first.full_name == "Avery Synthetic"
@@ -56,6 +65,7 @@ def test_demo_is_idempotent_and_prints_working_backup_codes(
     out = capsys.readouterr().out
     assert User.objects.filter(username="practitioner").count() == 1
     assert DisclosureCase.objects.count() == 3
+    assert Breach.objects.count() == 3
     assert TOTPDevice.objects.filter(user__username="practitioner").count() == 1
     line = next(
         line for line in out.splitlines()[::-1] if "backup codes:" in line

@@ -17,6 +17,8 @@ from django.utils import timezone
 
 from accounts.models import Team, User
 from accounts.notifications import notify
+from breaches import services as breach_services
+from breaches.models import Breach
 from disclosures import services as disclosure_services
 from disclosures.models import DataSharingAgreement, DisclosureCase, Release
 from records import policy, services
@@ -147,6 +149,21 @@ AGREEMENT_READERS = row(
 AGREEMENT_KEEPER = row(FORBIDDEN, ig_lead=OK)
 RETENTION_LEAD = row(FORBIDDEN, ig_lead=OK)
 CERTIFICATE_READERS = row(FORBIDDEN, **for_users(OVERSIGHT, OK))
+# The breach register (breaches.policy.breach_access): the allocated practitioner reported the
+# breach (about client A), the manager is its investigating officer. The reporter sees their
+# summary; the IG lead, the Guardian and the officer see it all; the officer contains and
+# assesses; the IG lead takes every step. Anyone else may not know it exists.
+BREACH_SEERS = (ALLOCATED, MANAGER, IG_LEAD, CALDICOTT_GUARDIAN)
+BREACH_INVESTIGATORS = row(
+    NOT_FOUND,
+    **for_users((ALLOCATED, CALDICOTT_GUARDIAN), FORBIDDEN),
+    **for_users((MANAGER, IG_LEAD), OK),
+)
+BREACH_KEEPER = row(
+    NOT_FOUND, **for_users((ALLOCATED, MANAGER, CALDICOTT_GUARDIAN), FORBIDDEN), ig_lead=OK
+)
+# The IG group's report holds no personal data; it is the IG lead's and the Guardian's.
+BREACH_REPORT = row(FORBIDDEN, ig_lead=OK, caldicott_guardian=OK)
 
 # GET, for every named URL outside Django admin. Views that take only POST answer GET with 405
 # (the sign-in gate still comes first); their POST rows are in POST_MATRIX.
@@ -265,6 +282,21 @@ MATRIX: dict[str, Row] = {
     "retention:certificates": CERTIFICATE_READERS,
     "retention:certificate": CERTIFICATE_READERS,
     "retention:paper_new": RETENTION_LEAD,
+    # breaches: anyone reports; each person's own visible breaches; each step on a breach in the
+    # state that step needs (breaches.services.next_step)
+    "breaches:register": row(OK),
+    "breaches:report": row(OK),
+    "breaches:ig_report": BREACH_REPORT,
+    "breaches:ig_report_csv": BREACH_REPORT,
+    "breaches:ig_report_pdf": BREACH_REPORT,
+    "breaches:breach": row(NOT_FOUND, **for_users(BREACH_SEERS, OK)),
+    "breaches:assign": BREACH_KEEPER,
+    "breaches:contain": BREACH_INVESTIGATORS,
+    "breaches:assess": BREACH_INVESTIGATORS,
+    "breaches:notify_ico": BREACH_KEEPER,
+    "breaches:tell_people": BREACH_KEEPER,
+    "breaches:lessons": BREACH_KEEPER,
+    "breaches:close": BREACH_KEEPER,
 }
 
 # POST with empty data, for the views that take only POST and act on a record. An allowed person
@@ -550,6 +582,7 @@ def _world() -> World:
         CALDICOTT_GUARDIAN: _member("caldicott", ["caldicott_guardian"], team_a),
         SYSADMIN: _member("root", [], team_a, is_staff=True, is_superuser=True),
     }
+    breaches = _breaches(reporter=alloc, client=client, ig_lead=users[IG_LEAD], officer=manager)
     browsers = {ANONYMOUS: Browser(), PASSWORD_ONLY: _password_only(users[PASSWORD_ONLY])}
     for key, user in users.items():
         if key != PASSWORD_ONLY:
@@ -572,6 +605,7 @@ def _world() -> World:
             "review_id": retention["waiting"].uuid,
             "hold_id": retention["hold"].uuid,
             "certificate_id": retention["certificate"].pk,
+            "breach_id": breaches["assigned"].uuid,
         },
         per_url={
             "disclosures:decide": {"case_id": cases["new"].uuid},
@@ -587,6 +621,11 @@ def _world() -> World:
             "disclosures:subject_access": {"case_id": cases["sar"].uuid},
             "disclosures:rights_answer": {"case_id": cases["rectification"].uuid},
             "retention:review_confirm": {"review_id": retention["confirming"].uuid},
+            "breaches:assess": {"breach_id": breaches["contained"].uuid},
+            "breaches:notify_ico": {"breach_id": breaches["assessed"].uuid},
+            "breaches:tell_people": {"breach_id": breaches["ico_notified"].uuid},
+            "breaches:lessons": {"breach_id": breaches["people_told"].uuid},
+            "breaches:close": {"breach_id": breaches["lessons_learned"].uuid},
         },
     )
 
@@ -682,6 +721,68 @@ def _disclosure_cases(
     cases["sar"] = request("subject_access")
     cases["rectification"] = request("rectification")
     return cases, released
+
+
+def _breaches(*, reporter: User, client: Client, ig_lead: User, officer: User) -> dict[str, Breach]:
+    """One breach at each stage of the workflow, reported by ``reporter`` about ``client`` and
+    investigated by ``officer``, keyed by its status."""
+    now = timezone.now()
+    made: dict[str, Breach] = {}
+    steps = [
+        lambda b: breach_services.breach_assign(actor=ig_lead, breach=b, officer=officer),
+        lambda b: breach_services.breach_contain(
+            actor=officer, breach=b, contained_at=now, note="Contained"
+        ),
+        lambda b: breach_services.breach_assess(
+            actor=officer,
+            breach=b,
+            assessment=breach_services.Assessment(
+                likelihood="high",
+                severity="high",
+                notify_ico=True,
+                ico_reasons="Health information",
+                tell_people=True,
+                tell_reasons="High risk",
+            ),
+        ),
+        lambda b: breach_services.breach_notify_ico(
+            actor=ig_lead, breach=b, notified_at=now, reference="ICO-MATRIX"
+        ),
+        lambda b: breach_services.breach_tell_people(
+            actor=ig_lead, breach=b, told_at=now, how="Letter"
+        ),
+        lambda b: breach_services.breach_record_lessons(actor=ig_lead, breach=b, lessons="x"),
+    ]
+    for taken in range(1, len(steps) + 1):
+        breach = breach_services.breach_report(
+            actor=reporter,
+            details=breach_services.BreachDetails(
+                aware_at=now - datetime.timedelta(hours=1),
+                kind="confidentiality",
+                category="wrong_recipient",
+                near_miss=False,
+                urgent_safety=False,
+                what_data="A letter",
+                data_format="paper",
+                protection="unprotected",
+                affected="clients",
+                record_types="Letter",
+                records_count=1,
+                sensitivity="confidential",
+                risks="Distress",
+                recovery_steps="Asked for it back",
+                stolen=False,
+                crime_number="",
+                what_happened="Posted to the wrong address",
+                staff_involved="",
+                ongoing_risk="",
+                client_references=[client.reference],
+            ),
+        )
+        for step in steps[:taken]:
+            step(breach)
+        made[breach.status] = breach
+    return made
 
 
 # --- Walking the matrix ---------------------------------------------------------------------

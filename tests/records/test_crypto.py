@@ -11,8 +11,10 @@ import secrets
 import pytest
 from django.core.management import call_command
 from django.db import connection
+from django.utils import timezone
 
 from accounts.models import AuditEvent
+from breaches.models import Breach
 from records import crypto
 from records.models import Client, ConflictDeclaration
 from records.services import client_destroy_data_key, nhs_number_is_valid
@@ -86,6 +88,19 @@ def test_master_key_rotation_rewraps_keys_and_the_old_key_can_go(settings) -> No
     declaration = ConflictDeclaration(staff=UserFactory.create(), team=team)
     declaration.connected_person = "A neighbour"
     declaration.save()
+    breach = Breach(
+        reported_by=UserFactory.create(),
+        aware_at=timezone.now(),
+        kind="confidentiality",
+        category="wrong_recipient",
+        data_format="paper",
+        protection="unprotected",
+        affected="clients",
+        records_count=1,
+        sensitivity="basic",
+    )
+    breach.what_happened = "Left on the bus"
+    breach.save()
     old_id = settings.RECORD_MASTER_KEY_ID
     new_key = secrets.token_bytes(32)
     settings.RECORD_MASTER_KEYS = {"m2": new_key, **settings.RECORD_MASTER_KEYS}
@@ -95,8 +110,9 @@ def test_master_key_rotation_rewraps_keys_and_the_old_key_can_go(settings) -> No
     settings.RECORD_MASTER_KEYS = {"m2": new_key}  # the old key is retired
     assert _fresh(client).family_name == "Rotated"
     assert ConflictDeclaration.objects.get(pk=declaration.pk).connected_person == "A neighbour"
+    assert Breach.objects.get(pk=breach.pk).what_happened == "Left on the bus"
     event = AuditEvent.objects.get(action="keys.master_rotated")
-    assert event.detail["rewrapped"] == {"client": 1, "conflictdeclaration": 1}
+    assert event.detail["rewrapped"] == {"client": 1, "conflictdeclaration": 1, "breach": 1}
     assert event.detail["master_key"] == "m2" != old_id
 
 

@@ -14,6 +14,8 @@ from django.utils import timezone
 from accounts.audit import audit_log
 from accounts.models import Role, Team, TOTPDevice, User
 from accounts.services import backup_codes_replace
+from breaches import services as breaches
+from breaches.models import Breach
 from disclosures import services as disclosures
 from disclosures.models import DataSharingAgreement, DisclosureCase, RequestKind
 from records import services as records
@@ -68,6 +70,7 @@ class Command(BaseCommand):
             rows = [self._person(teams, *person) for person in PEOPLE]
             self._clients(teams)
             self._disclosures()
+            self._breaches()
             audit_log(action="demo.created", actor=None, detail={"users": len(rows), "clients": 6})
 
         self.stdout.write(self.style.SUCCESS("Demo organisation ready."))
@@ -211,6 +214,128 @@ class Command(BaseCommand):
                     asked_for=asked_for,
                 ),
             )
+
+    def _breaches(self) -> None:
+        """Three breaches at different stages: an urgent safety case just reported, a wrong
+        recipient being investigated with the ICO clock running, and a near miss closed with its
+        lessons."""
+        if Breach.objects.exists():
+            return
+        now = timezone.now()
+        practitioner = User.objects.get(username="practitioner")
+        admin = User.objects.get(username="admin.staff")
+        manager = User.objects.get(username="manager")
+        ig_lead = User.objects.get(username="ig.lead")
+
+        def details(**fields: Any) -> breaches.BreachDetails:
+            base: dict[str, Any] = {
+                "kind": "confidentiality",
+                "category": "wrong_recipient",
+                "near_miss": False,
+                "urgent_safety": False,
+                "data_format": "paper",
+                "protection": "unprotected",
+                "affected": "clients",
+                "record_types": "",
+                "records_count": 1,
+                "sensitivity": "confidential",
+                "stolen": False,
+                "crime_number": "",
+                "staff_involved": "",
+                "ongoing_risk": "",
+            }
+            return breaches.BreachDetails(**{**base, **fields})
+
+        breaches.breach_report(
+            actor=practitioner,
+            details=details(
+                aware_at=now - datetime.timedelta(hours=2),
+                urgent_safety=True,
+                what_data="The client's new address",
+                record_types="Appointment letter",
+                risks="The client moved to get away from a violent former partner.",
+                recovery_steps="Phoned the client to warn them; asked the housing team for help.",
+                what_happened="An appointment letter went to the client's former address, where "
+                "their former partner still lives.",
+                client_references=["DEMO-0002"],
+            ),
+        )
+        investigated = breaches.breach_report(
+            actor=admin,
+            details=details(
+                aware_at=now - datetime.timedelta(hours=50),
+                data_format="electronic",
+                what_data="A referral letter",
+                record_types="Referral letter",
+                sensitivity="special_category",
+                risks="Distress; the recipient may know the client.",
+                recovery_steps="Asked the recipient to delete it and confirm.",
+                what_happened="A referral letter was e-mailed to the wrong GP practice.",
+                staff_involved="Adam Administrator sent it.",
+                client_references=["DEMO-0001"],
+            ),
+        )
+        breaches.breach_assign(actor=ig_lead, breach=investigated, officer=manager)
+        breaches.breach_contain(
+            actor=manager,
+            breach=investigated,
+            contained_at=investigated.aware_at + datetime.timedelta(hours=5),
+            note="The practice confirmed in writing that the e-mail was deleted unread.",
+        )
+        breaches.breach_assess(
+            actor=manager,
+            breach=investigated,
+            assessment=breaches.Assessment(
+                likelihood="low",
+                severity="high",
+                notify_ico=True,
+                ico_reasons="Health information about a named client left the organisation.",
+                tell_people=True,
+                tell_reasons="The client should hear it from us.",
+            ),
+        )
+        near_miss = breaches.breach_report(
+            actor=practitioner,
+            details=details(
+                aware_at=now - datetime.timedelta(days=40),
+                near_miss=True,
+                kind="availability",
+                category="lost_or_stolen",
+                data_format="device",
+                protection="encrypted",
+                affected="clients_and_staff",
+                records_count=0,
+                what_data="A work laptop (no records stored on it)",
+                risks="None: the disk is encrypted and it was found within the hour.",
+                recovery_steps="Found on the train and handed in.",
+                what_happened="A laptop was left on a train for an hour.",
+            ),
+        )
+        breaches.breach_assign(actor=ig_lead, breach=near_miss, officer=ig_lead)
+        breaches.breach_contain(
+            actor=ig_lead,
+            breach=near_miss,
+            contained_at=near_miss.aware_at + datetime.timedelta(hours=1),
+            note="Laptop recovered; the login history shows no use.",
+        )
+        breaches.breach_assess(
+            actor=ig_lead,
+            breach=near_miss,
+            assessment=breaches.Assessment(
+                likelihood="low",
+                severity="low",
+                notify_ico=False,
+                ico_reasons="Encrypted, recovered unused: no risk to anyone.",
+                tell_people=False,
+                tell_reasons="No risk to anyone.",
+            ),
+        )
+        breaches.breach_record_lessons(
+            actor=ig_lead,
+            breach=near_miss,
+            lessons="Laptops travel in a bag kept on the person, never on a luggage rack.",
+        )
+        breaches.breach_close(actor=ig_lead, breach=near_miss)
 
     def _person(
         self,

@@ -1,4 +1,5 @@
-"""Re-wrap every client's data key under the newest master key, online.
+"""Re-wrap every client's data key (and each declaration's and breach's) under the newest master
+key, online.
 
 Put the new key first in CONFIDE_MASTER_KEYS (keeping the old one after it), restart, run this,
 then drop the old key. Only the small wrapped keys change: the records' data stays as it is.
@@ -17,6 +18,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from accounts.audit import audit_log
+from breaches.models import Breach
 from records import crypto
 from records.actions import RecordAction
 from records.models import Client, ConflictDeclaration
@@ -28,7 +30,8 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         current = settings.RECORD_MASTER_KEY_ID
         counts = {}
-        for model in (Client, ConflictDeclaration):
+        # Breaches hold their own data key too (their sealed report and investigation).
+        for model in (Client, ConflictDeclaration, Breach):
             done = 0
             stale = model.objects.exclude(data_key_master_id=current).filter(
                 data_key_wrapped__isnull=False
@@ -56,6 +59,7 @@ class Command(BaseCommand):
             .count()
         )
         self.stdout.write(
-            f"Re-wrapped {counts['client']} client keys and {counts['conflictdeclaration']} "
-            f"declaration keys under {current}; {left} client keys left under older keys."
+            f"Re-wrapped {counts['client']} client keys, {counts['conflictdeclaration']} "
+            f"declaration keys and {counts['breach']} breach keys under {current}; "
+            f"{left} client keys left under older keys."
         )
