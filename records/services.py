@@ -168,6 +168,17 @@ def _apply_details(client: Client, details: ClientDetails) -> list[str]:
     return changed
 
 
+def _columns(changed: list[str]) -> list[str]:
+    """The columns behind the changed details, with the search indexes they feed."""
+    columns = {"nhs_number_index", "name_dob_index"}
+    for name in changed:
+        if name in SEALED_DETAILS or name == "date_of_birth":
+            columns.add(f"{name}_sealed")
+        else:
+            columns.add(name)
+    return sorted(columns)
+
+
 def client_create(
     *,
     actor: User,
@@ -203,9 +214,14 @@ def client_update(
     if not access.administer:
         raise NotPermitted("You cannot change this record's details")
     with transaction.atomic():
+        # Lock the row, as disposal does: an edit and a destruction never interleave, and an
+        # edit never writes back the data key a destruction has just removed.
+        locked = Client.objects.select_for_update().only("data_key_destroyed_at").get(pk=client.pk)
+        if locked.data_key_destroyed_at is not None:
+            raise NotPermitted("This record has been destroyed")
         changed = _apply_details(client, details)
         if changed:
-            client.save()
+            client.save(update_fields=_columns(changed))
             audit_log(
                 action=RecordAction.CLIENT_UPDATED,
                 actor=actor,

@@ -373,3 +373,23 @@ def test_a_review_decided_meanwhile_is_not_decided_twice(world: World) -> None:
             reason="Other",
             next_review_on=TODAY() + timedelta(days=30),
         )
+
+
+def test_an_edit_loaded_before_destruction_cannot_bring_the_record_back(world: World) -> None:
+    stale = Client.objects.get(pk=world.client.pk)  # a page opened before the destruction
+    services.review_approve(actor=world.lead, review=world.review)
+
+    with pytest.raises(record_services.NotPermitted, match="destroyed"):
+        record_services.client_update(
+            actor=world.manager,
+            client=stale,
+            details=record_services.ClientDetails(
+                given_name="Robin", family_name="Returned", date_of_birth=datetime.date(1971, 2, 3)
+            ),
+        )
+
+    row = Client.objects.values("data_key_wrapped", "data_key_destroyed_at", "family_name_sealed")
+    after = row.get(pk=stale.pk)
+    assert after["data_key_wrapped"] is None
+    assert after["data_key_destroyed_at"] is not None
+    assert bytes(after["family_name_sealed"]) == b""
