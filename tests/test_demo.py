@@ -11,6 +11,7 @@ from accounts.models import Role, TOTPDevice, User
 from breaches.models import Breach
 from disclosures.models import DisclosureCase
 from records.models import Client as ClientRecord
+from retention.models import DisposalCertificate, DisposalReview, LegalHold
 
 pytestmark = pytest.mark.django_db
 
@@ -24,7 +25,13 @@ def test_demo_creates_a_user_per_role_who_can_sign_in(capsys: pytest.CaptureFixt
         for person in people:
             assert person.username in out
     assert User.objects.get(username="sysadmin").is_superuser
-    assert ClientRecord.objects.count() == 6
+    assert ClientRecord.objects.count() == 8
+    # Retention to walk through: a record flagged by the sweep, one under a legal hold, a paper
+    # disposal certificate.
+    review = DisposalReview.objects.get()
+    assert (review.client.reference, review.status) == ("DEMO-0007", "waiting")
+    assert LegalHold.objects.get().client.reference == "DEMO-0008"
+    assert DisposalCertificate.objects.get().method == "paper"
     # Requests for information to walk through: one waiting for the Guardian, two on the IG
     # lead's clock.
     assert DisclosureCase.objects.filter(status="awaiting_guardian").count() == 1

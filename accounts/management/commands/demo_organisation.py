@@ -20,6 +20,9 @@ from disclosures import services as disclosures
 from disclosures.models import DataSharingAgreement, DisclosureCase, RequestKind
 from records import services as records
 from records.models import Client, ClientStatus, EntryKind
+from retention import services as retention
+from retention.models import LegalHold
+from retention.sweep import run_sweep
 
 DEMO_PASSWORD = "Demo passphrase for Confide 2026"  # noqa: S105 - demo only; refused in production
 
@@ -71,7 +74,12 @@ class Command(BaseCommand):
             self._clients(teams)
             self._disclosures()
             self._breaches()
-            audit_log(action="demo.created", actor=None, detail={"users": len(rows), "clients": 6})
+            self._retention(teams)
+            audit_log(
+                action="demo.created",
+                actor=None,
+                detail={"users": len(rows), "clients": Client.objects.count()},
+            )
 
         self.stdout.write(self.style.SUCCESS("Demo organisation ready."))
         self.stdout.write(f"Every demo user's password: {DEMO_PASSWORD}")
@@ -336,6 +344,56 @@ class Command(BaseCommand):
             lessons="Laptops travel in a bag kept on the person, never on a luggage rack.",
         )
         breaches.breach_close(actor=ig_lead, breach=near_miss)
+
+    def _retention(self, teams: list[Team]) -> None:
+        """Two records closed in 2016, past the default 8 years: the sweep flags one for a
+        disposal review; the other is under a legal hold for a complaint. And a paper disposal
+        certificate from the confidential-waste contractor."""
+        if Client.objects.filter(reference="DEMO-0007").exists():
+            return
+        admin = User.objects.get(username="admin.staff")
+        manager = User.objects.get(username="manager")
+        ig_lead = User.objects.get(username="ig.lead")
+        old = []
+        for reference, given, family, born in (
+            ("DEMO-0007", "Gale", "Archived", "1960-02-11"),
+            ("DEMO-0008", "Harper", "Complained", "1972-10-05"),
+        ):
+            client = records.client_create(
+                actor=admin,
+                team=teams[0],
+                reference=reference,
+                details=records.ClientDetails(
+                    given_name=given,
+                    family_name=family,
+                    date_of_birth=datetime.date.fromisoformat(born),
+                    referred_on=datetime.date(2015, 3, 2),
+                    referral_reason="Self-referral.",
+                ),
+            )
+            records.client_set_status(actor=manager, client=client, status=ClientStatus.ACTIVE)
+            records.client_set_status(
+                actor=manager,
+                client=client,
+                status=ClientStatus.CLOSED,
+                on=datetime.date(2016, 6, 30),
+            )
+            old.append(client)
+        retention.hold_place(
+            actor=ig_lead,
+            client=old[1],
+            reason=LegalHold.Reason.COMPLAINT,
+            detail="Complaint to the Ombudsman about the service, still open.",
+            review_on=timezone.localdate() + datetime.timedelta(days=90),
+        )
+        run_sweep()
+        retention.paper_destruction_record(
+            actor=ig_lead,
+            contractor="Example Confidential Shredding Ltd",
+            contractor_certificate="ECS-2026-0412",
+            destroyed_on=datetime.date(2026, 4, 12),
+            description="Four archive boxes of paper case files, talking therapies, closed 2015.",
+        )
 
     def _person(
         self,
