@@ -33,6 +33,7 @@ from breaches import policy as breach_policy
 from breaches import selectors as breach_selectors
 from disclosures import policy as disclosure_policy
 from disclosures import selectors as disclosure_selectors
+from retention import policy as retention_policy
 
 SESSION_NEXT = "confide_next"
 
@@ -70,6 +71,9 @@ def home(request: HttpRequest) -> HttpResponse:
         if breach_policy.is_ig_lead(user):
             # Counts only: the register itself is a click away.
             context["breach_counts"] = breach_selectors.open_counts(user)
+        if retention_policy.may_see_review_queue(user):
+            # The Guardian's queue holds only destructions waiting for a second person.
+            context["disposal_waiting"] = retention_policy.review_queue(user).count()
         return render(request, "accounts/home.html", context)
 
 
