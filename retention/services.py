@@ -75,7 +75,7 @@ def record_class_assign(
             detail={"class": retention_class.pk, "class_name": retention_class.name},
             request=request,
         )
-    client.__dict__.pop("_prefetched_objects_cache", None)
+    client._state.fields_cache.pop("retention", None)  # the cached assignment is stale now
 
 
 def hold_place(

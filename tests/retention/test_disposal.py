@@ -393,3 +393,27 @@ def test_an_edit_loaded_before_destruction_cannot_bring_the_record_back(world: W
     assert after["data_key_wrapped"] is None
     assert after["data_key_destroyed_at"] is not None
     assert bytes(after["family_name_sealed"]) == b""
+
+
+def test_a_destroyed_records_earlier_reviews_still_open_for_the_ig_lead(world: World) -> None:
+    from django.test import Client as Browser
+
+    from tests.conftest import sign_in_fully
+
+    services.review_keep(
+        actor=world.lead,
+        review=world.review,
+        reason="Complaint still open",
+        next_review_on=TODAY() + timedelta(days=30),
+    )
+    later = DisposalReview.objects.create(client=world.client)
+    services.review_approve(actor=world.lead, review=later)
+    browser = Browser()
+    sign_in_fully(browser, world.lead)
+
+    for review in (world.review, later):
+        page = browser.get(f"/retention/reviews/{review.uuid}/")
+        assert page.status_code == 200
+        assert "Complaint still open" not in page.content.decode()
+    record = browser.get(f"/retention/records/{world.client.uuid}/")
+    assert "This record was destroyed" in record.content.decode()
