@@ -553,9 +553,12 @@ def test_a_restricted_record_waits_for_a_second_person_who_is_not_the_approver(
     assert 'data-testid="confirm"' in _text(second.get(review_url))
     assert "Confirm the destruction" in _text(second.get(f"{review_url}confirm"))
     response = second.post(f"{review_url}confirm", {"understood": "on"})
-    assert response.status_code == 302
     certificate = DisposalCertificate.objects.get()
-    assert f"Disposal certificate {certificate.reference} is kept." in _text(second.get(review_url))
+    assert response.status_code == 302
+    assert response["Location"] == f"/retention/certificates/{certificate.pk}/"
+    page = _text(second.get(response["Location"]))
+    assert f"Disposal certificate {certificate.reference} is kept." in page
+    assert "Destroyed" in _text(second.get(review_url))
     client.refresh_from_db()
     assert client.is_disposed
     assert (certificate.approved_by, certificate.confirmed_by) == (world.lead, world.second_lead)
@@ -660,3 +663,44 @@ def test_after_destruction_the_team_manager_can_no_longer_open_the_record(world:
     page = _text(manager.get(f"/retention/reviews/{world.review.uuid}/"))
     assert "Destroyed" in page
     assert "Disposable" not in page
+
+
+def test_the_guardian_confirms_as_the_second_person_and_sees_the_outcome(world: World) -> None:
+    client, review = _restricted(world)
+    services.review_approve(actor=world.lead, review=review)
+    guardian = _browser(world.guardian)
+
+    response = guardian.post(
+        f"/retention/reviews/{review.uuid}/confirm", {"understood": "on"}, follow=True
+    )
+
+    certificate = DisposalCertificate.objects.get()
+    assert response.redirect_chain == [(f"/retention/certificates/{certificate.pk}/", 302)]
+    assert response.status_code == 200
+    assert f"Record destroyed. Disposal certificate {certificate.reference} is kept." in _text(
+        response
+    )
+    client.refresh_from_db()
+    assert client.is_disposed
+    assert (certificate.approved_by, certificate.confirmed_by) == (world.lead, world.guardian)
+
+
+def test_the_record_page_of_a_destroyed_record_keeps_only_what_survives(world: World) -> None:
+    services.review_approve(actor=world.lead, review=world.review)
+    certificate = DisposalCertificate.objects.get()
+    lead = _browser(world.lead)
+    url = f"/retention/records/{world.client.uuid}/"
+
+    page = _text(lead.get(url))
+
+    assert (
+        f'under disposal certificate <a href="/retention/certificates/{certificate.pk}/">'
+        f"{certificate.reference}</a>"
+    ) in page
+    assert 'data-testid="assign-class"' not in page
+    assert 'data-testid="hold-new"' not in page
+    assert "Disposable" not in page
+    assert lead.get(f"{url}class").status_code == 403
+    assert lead.get(f"{url}hold").status_code == 403
+    response = lead.post("/retention/find", {"reference": world.client.reference})
+    assert response["Location"] == url
