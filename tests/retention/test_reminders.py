@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import pytest
+from django.test import Client as Browser
 from django.utils import timezone
 
 from accounts.models import AuditEvent, Notification, User
@@ -38,6 +39,7 @@ class World:
     south_waiting: DisposalReview
     confirming: DisposalReview  # North, restricted, approved by the lead
     held: Client  # North, under a hold the manager placed, due for review today
+    held_review: DisposalReview  # the review in which the manager placed it
     hold: LegalHold
 
 
@@ -66,9 +68,10 @@ def world() -> World:
     confirming = DisposalReview.objects.create(client=restricted)
     services.review_approve(actor=lead, review=confirming)
     held = _closed(north, "Hal", "Held")
-    hold = services.hold_place(
+    held_review = DisposalReview.objects.create(client=held)
+    hold = services.review_hold(
         actor=manager,
-        client=held,
+        review=held_review,
         reason=LegalHold.Reason.COMPLAINT,
         detail="Complaint about Hal Held",
         review_on=TODAY() + timedelta(days=30),
@@ -95,6 +98,7 @@ def world() -> World:
         south_waiting=DisposalReview.objects.create(client=_closed(south, "Sam", "Southerly")),
         confirming=confirming,
         held=held,
+        held_review=held_review,
         hold=hold,
     )
 
@@ -129,9 +133,14 @@ def test_each_reviewer_is_told_what_waits_for_them(world: World) -> None:
             QUEUE,
         )
     }
+    # They placed the hold; the record's retention page is the IG lead's, so the link is to
+    # the review in which they placed it.
     assert _told(world.manager) == {
         "retention-waiting": ("1 record is waiting for a disposal review.", QUEUE),
-        "hold-review": ("A legal hold is due for review.", hold_url),  # they placed it
+        "hold-review": (
+            "A legal hold you placed is due for review by the IG lead.",
+            f"/retention/reviews/{world.held_review.uuid}/",
+        ),
     }
     assert _told(world.south_manager) == {
         "retention-waiting": ("1 record is waiting for a disposal review.", QUEUE)
@@ -186,3 +195,34 @@ def test_a_conflicted_manager_is_not_told_about_that_record(world: World) -> Non
     assert _told(deputy) == {
         "retention-waiting": ("1 record is waiting for a disposal review.", QUEUE)
     }
+
+
+def test_every_reminder_opens_for_the_person_told(world: World) -> None:
+    from tests.conftest import sign_in_fully
+
+    send_reminders()
+
+    for user in (world.lead, world.second_lead, world.guardian, world.manager, world.south_manager):
+        browser = Browser()
+        sign_in_fully(browser, user)
+        for notification in Notification.objects.filter(user=user):
+            response = browser.get(notification.url)
+            assert response.status_code == 200, (user.username, notification.key)
+
+
+def test_a_manager_who_placed_a_hold_outside_a_review_is_sent_to_their_queue(
+    world: World,
+) -> None:
+    hold = services.hold_place(
+        actor=world.manager,
+        client=_closed(world.held.team, "Una", "Reviewed"),
+        reason=LegalHold.Reason.ARREARS,
+        detail="",
+        review_on=TODAY() + timedelta(days=3),
+    )
+    LegalHold.objects.filter(pk=hold.pk).update(review_on=TODAY() - timedelta(days=1))
+
+    send_reminders()
+
+    (told,) = Notification.objects.filter(user=world.manager, key__contains=str(hold.uuid))
+    assert told.url == QUEUE
