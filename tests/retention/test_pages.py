@@ -704,3 +704,49 @@ def test_the_record_page_of_a_destroyed_record_keeps_only_what_survives(world: W
     assert lead.get(f"{url}hold").status_code == 403
     response = lead.post("/retention/find", {"reference": world.client.reference})
     assert response["Location"] == url
+
+
+def test_an_agreed_erasure_requests_review_links_to_the_request_while_it_exists(
+    world: World,
+) -> None:
+    from disclosures import rights
+    from disclosures import services as disclosure_services
+    from disclosures.models import RequestKind, RightsOutcome
+
+    DisposalReview.objects.filter(client=world.client).delete()
+    world.client.closed_on, world.client.status = None, ClientStatus.ACTIVE  # not due at all
+    world.client.save()
+    case = disclosure_services.case_open(
+        actor=world.lead,
+        client=world.client,
+        details=disclosure_services.RequestDetails(
+            kind=RequestKind.ERASURE,
+            channel="letter",
+            received_on=TODAY(),
+            requester_name="Robin Disposable",
+            asked_for="Delete everything you hold about me",
+        ),
+    )
+    disclosure_services.case_verify(
+        actor=world.lead, case=case, method="identity_documents", note="Passport seen"
+    )
+    rights.rights_answer(
+        actor=world.lead, case=case, outcome=RightsOutcome.DONE, reasons="No reason to keep it"
+    )
+    review = DisposalReview.objects.get(client=world.client)
+    lead = _browser(world.lead)
+    url = f"/retention/reviews/{review.uuid}/"
+    page = _text(lead.get(url))
+    assert "Erasure request agreed" in page
+    assert f'href="/disclosures/{case.uuid}/"' in page
+    assert lead.get(f"/disclosures/{case.uuid}/").status_code == 200
+
+    lead.post(f"{url}destroy", {"understood": "on"})
+
+    # The request went with the record: no link to a page that is no longer there.
+    assert lead.get(f"/disclosures/{case.uuid}/").status_code == 404
+    page = _text(lead.get(url))
+    assert "Erasure request agreed" in page
+    assert f"/disclosures/{case.uuid}/" not in page
+    certificate = DisposalCertificate.objects.get()
+    assert "Erasure request agreed" in _text(lead.get(f"/retention/certificates/{certificate.pk}/"))
