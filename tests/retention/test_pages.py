@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import datetime
 import html
+import itertools
 import re
 from dataclasses import dataclass
 from datetime import timedelta
+from html.parser import HTMLParser
 from typing import Any
 
 import pytest
@@ -750,3 +752,67 @@ def test_an_agreed_erasure_requests_review_links_to_the_request_while_it_exists(
     assert f"/disclosures/{case.uuid}/" not in page
     certificate = DisposalCertificate.objects.get()
     assert "Erasure request agreed" in _text(lead.get(f"/retention/certificates/{certificate.pk}/"))
+
+
+class _Headings(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.levels: list[int] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if re.fullmatch(r"h[1-6]", tag):
+            self.levels.append(int(tag[1]))
+
+
+def _heading_levels(page: str) -> list[int]:
+    parser = _Headings()
+    parser.feed(page[page.index("<main") : page.index("</main>")])
+    return parser.levels
+
+
+def test_every_retention_page_has_one_h1_and_no_skipped_heading_level(world: World) -> None:
+    services.hold_place(
+        actor=world.lead,
+        client=world.other_client,
+        reason=LegalHold.Reason.COMPLAINT,
+        detail="",
+        review_on=TODAY() + timedelta(days=30),
+    )
+    hold = LegalHold.objects.get()
+    held_review = DisposalReview.objects.create(
+        client=world.other_client, origin=DisposalReview.Origin.ERASURE
+    )
+    SweepRun.objects.create(job=SweepRun.Job.SWEEP)
+    paper = services.paper_destruction_record(
+        actor=world.lead,
+        contractor="Shred Co",
+        contractor_certificate="SC-1",
+        destroyed_on=TODAY(),
+        description="Two boxes",
+    )
+    record = f"/retention/records/{world.client.uuid}/"
+    review = f"/retention/reviews/{world.review.uuid}/"
+    lead = _browser(world.lead)
+    for url in (
+        "/retention/",
+        record,
+        f"{record}class",
+        f"{record}hold",
+        f"/retention/holds/{hold.uuid}/",
+        "/retention/reviews/",
+        review,
+        f"{review}keep",
+        f"{review}hold",
+        f"{review}destroy",
+        f"/retention/reviews/{held_review.uuid}/",  # with the legal hold's warning
+        "/retention/certificates/",
+        f"/retention/certificates/{paper.pk}/",
+        "/retention/certificates/paper",
+    ):
+        response = lead.get(url)
+        assert response.status_code == 200, url
+        levels = _heading_levels(response.content.decode())
+        assert levels[0] == 1, url
+        assert levels.count(1) == 1, url
+        for before, after in itertools.pairwise(levels):
+            assert after <= before + 1, (url, levels)
