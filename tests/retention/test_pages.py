@@ -336,7 +336,9 @@ def test_reviewing_and_lifting_a_hold_through_its_page(world: World) -> None:
     )
     lead = _browser(world.lead)
     url = f"/retention/holds/{hold.uuid}/"
-    assert "County court claim" in _text(lead.get(url))
+    page = _text(lead.get(url))
+    assert "County court claim" in page
+    assert "<title>Legal hold – Confide</title>" in page
     assert _events("retention.record_viewed", object_id=str(world.other_client.pk))
 
     response = lead.post(url, {"action": "review", "review-review_on": TODAY().isoformat()})
@@ -355,6 +357,7 @@ def test_reviewing_and_lifting_a_hold_through_its_page(world: World) -> None:
     page = _text(response)
     assert response.status_code == 200
     assert "Say why the hold is lifted" in page
+    assert "<title>Legal hold – error – Confide</title>" in page
     hold.refresh_from_db()
     assert hold.in_force
 
