@@ -338,7 +338,7 @@ def test_reviewing_and_lifting_a_hold_through_its_page(world: World) -> None:
     url = f"/retention/holds/{hold.uuid}/"
     page = _text(lead.get(url))
     assert "County court claim" in page
-    assert "<title>Legal hold – Confide</title>" in page
+    assert "<title>Legal hold \N{EN DASH} Confide</title>" in page
     assert _events("retention.record_viewed", object_id=str(world.other_client.pk))
 
     response = lead.post(url, {"action": "review", "review-review_on": TODAY().isoformat()})
@@ -357,7 +357,7 @@ def test_reviewing_and_lifting_a_hold_through_its_page(world: World) -> None:
     page = _text(response)
     assert response.status_code == 200
     assert "Say why the hold is lifted" in page
-    assert "<title>Legal hold – error – Confide</title>" in page
+    assert "<title>Legal hold \N{EN DASH} error \N{EN DASH} Confide</title>" in page
     hold.refresh_from_db()
     assert hold.in_force
 
