@@ -1,10 +1,24 @@
+"""The retention forms. Each checks on its own fields what the service would refuse (a date
+that must be after today, the details of a hold "otherwise justified"), so every problem is shown
+at once, beside the field it is about and linked from the error summary; the services check
+again, since tasks and admin call them too."""
+
 from __future__ import annotations
 
+from datetime import date
+
 from django import forms
+from django.utils import timezone
 
 from disclosures.forms import _choice
 from records.forms import _area, _date, _text
 from retention.models import LegalHold, RetentionClass
+
+
+def _after_today(day: date | None, message: str) -> date | None:
+    if day is not None and day <= timezone.localdate():
+        raise forms.ValidationError(message)
+    return day
 
 
 class FindRecordForm(forms.Form):
@@ -47,11 +61,30 @@ class HoldForm(forms.Form):
     )
     review_on = _date("Review date", required=True, help_text="When the hold must be reviewed.")
 
+    def clean_review_on(self) -> date | None:
+        return _after_today(
+            self.cleaned_data.get("review_on"), "The review date must be after today"
+        )
+
+    def clean(self) -> dict[str, object] | None:
+        cleaned = super().clean()
+        if (
+            self.cleaned_data.get("reason") == LegalHold.Reason.OTHER
+            and not str(self.cleaned_data.get("detail", "")).strip()
+        ):
+            self.add_error("detail", "Say why the record must be kept")
+        return cleaned
+
 
 class HoldReviewForm(forms.Form):
     review_on = _date(
         "Next review date", required=True, help_text="The hold stays in force until then."
     )
+
+    def clean_review_on(self) -> date | None:
+        return _after_today(
+            self.cleaned_data.get("review_on"), "The next review date must be after today"
+        )
 
 
 class HoldLiftForm(forms.Form):
@@ -73,6 +106,11 @@ class KeepForm(forms.Form):
     next_review_on = _date(
         "Next review date", required=True, help_text="The record is reviewed again then."
     )
+
+    def clean_next_review_on(self) -> date | None:
+        return _after_today(
+            self.cleaned_data.get("next_review_on"), "The next review date must be after today"
+        )
 
 
 class ApproveForm(forms.Form):
@@ -101,3 +139,9 @@ class PaperForm(forms.Form):
         help_text="Without personal data: for example '3 archive boxes of case files closed "
         "in 2016, team North'.",
     )
+
+    def clean_destroyed_on(self) -> date | None:
+        day: date | None = self.cleaned_data.get("destroyed_on")
+        if day is not None and day > timezone.localdate():
+            raise forms.ValidationError("The date of destruction cannot be in the future")
+        return day

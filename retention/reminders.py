@@ -12,7 +12,7 @@ from django.utils import timezone
 from accounts.models import Role, User
 from accounts.notifications import notify
 from retention import policy
-from retention.models import DisposalReview, SweepRun
+from retention.models import DisposalReview, LegalHold, SweepRun
 from retention.selectors import holds_due_for_review
 from retention.sweep import claim_run, finish_run
 
@@ -25,6 +25,15 @@ def _holders(*roles: Role) -> list[User]:
 
 def _plural(count: int, one: str, many: str) -> str:
     return f"{count} {one if count == 1 else many}"
+
+
+def _placer_url(placer: User, hold: LegalHold) -> str:
+    """Where a manager who placed a hold can follow it: the record's retention page is the IG
+    lead's, so the disposal review they held (it shows the hold in force), or else their queue."""
+    for review in DisposalReview.objects.filter(client=hold.client).order_by("-flagged_at"):
+        if policy.review_access(placer, review).see:
+            return reverse("retention:review", args=[review.uuid])
+    return reverse("retention:reviews")
 
 
 def send_reminders() -> SweepRun | None:
@@ -75,17 +84,26 @@ def send_reminders() -> SweepRun | None:
             )
     leads = _holders(Role.IG_LEAD)
     for hold in holds_due_for_review():
-        people = {lead for lead in leads if policy.may_see_record_retention(lead, hold.client)}
-        if hold.placed_by.is_active and policy.may_place_hold(hold.placed_by, hold.client):
-            people.add(hold.placed_by)
+        key = f"hold-review:{hold.uuid}:{hold.review_on.isoformat()}"
+        told = [lead for lead in leads if policy.may_see_record_retention(lead, hold.client)]
         made += len(
             notify(
-                sorted(people, key=lambda u: u.pk),
-                key=f"hold-review:{hold.uuid}:{hold.review_on.isoformat()}",
+                told,
+                key=key,
                 message="A legal hold is due for review.",
                 url=reverse("retention:record", args=[hold.client.uuid]),
             )
         )
+        placer = hold.placed_by
+        if placer not in told and placer.is_active and policy.may_place_hold(placer, hold.client):
+            made += len(
+                notify(
+                    [placer],
+                    key=key,
+                    message="A legal hold you placed is due for review by the IG lead.",
+                    url=_placer_url(placer, hold),
+                )
+            )
     run.examined = examined
     run.flagged = made  # for this job: notifications made
     run.save(update_fields=["examined", "flagged"])

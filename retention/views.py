@@ -14,6 +14,7 @@ from django.db import transaction
 from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
@@ -37,6 +38,8 @@ from retention.models import DisposalCertificate, DisposalReview, LegalHold, Swe
 from retention.tasks import sweep
 
 ReviewNeed = Literal["see", "decide", "approve", "confirm"]
+# What a decision did: the message to show, and where to go if not back to the review.
+Done = str | tuple[str, str]
 
 
 def _user(request: HttpRequest) -> User:
@@ -331,7 +334,7 @@ def _decide(
     need: ReviewNeed,
     form_class: type[KeepForm] | type[HoldForm] | type[ApproveForm],
     template: str,
-    act: Callable[[User, DisposalReview, dict[str, object]], str],
+    act: Callable[[User, DisposalReview, dict[str, object]], Done],
 ) -> HttpResponse:
     user, found, _ = get_review_for_user(request, review_id, need=need)
     form = form_class(request.POST if request.method == "POST" else None)
@@ -341,8 +344,9 @@ def _decide(
         except RetentionError as error:
             form.add_error(None, str(error))
         else:
-            messages.success(request, done)
-            return redirect("retention:review", review_id=found.uuid)
+            message, then = done if isinstance(done, tuple) else (done, None)
+            messages.success(request, message)
+            return redirect(then or reverse("retention:review", args=[found.uuid]))
     return render(
         request,
         template,
@@ -420,9 +424,14 @@ def review_approve(request: HttpRequest, review_id: uuid.UUID) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def review_confirm(request: HttpRequest, review_id: uuid.UUID) -> HttpResponse:
-    def act(user: User, found: DisposalReview, data: dict[str, object]) -> str:
+    def act(user: User, found: DisposalReview, data: dict[str, object]) -> Done:
         certificate = services.review_confirm(actor=user, review=found, request=request)
-        return f"Record destroyed. Disposal certificate {certificate.reference} is kept."
+        # To the certificate: the review of a destroyed record is the IG lead's and the team's
+        # to see, and a Caldicott Guardian who confirmed it would be sent to a page not found.
+        return (
+            f"Record destroyed. Disposal certificate {certificate.reference} is kept.",
+            reverse("retention:certificate", args=[certificate.pk]),
+        )
 
     return _decide(
         request,
