@@ -92,7 +92,9 @@ def sweep_now(request: HttpRequest) -> HttpResponse:
             reason="Started by hand from the retention page",
             request=request,
         )
-        transaction.on_commit(lambda: sweep.delay(requested_by=user.pk))
+        # robust: a broker that cannot be reached is logged, not a server error after the
+        # request has committed; the nightly run still comes.
+        transaction.on_commit(lambda: sweep.delay(requested_by=user.pk), robust=True)
     messages.success(
         request,
         "The sweep has been queued. Its progress shows below once a worker picks it up.",
