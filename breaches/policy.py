@@ -29,7 +29,7 @@ from breaches.models import Breach
 from disclosures import policy as disclosure_policy
 from disclosures.models import Release
 from records import policy as records_policy
-from records.models import Client, ConflictDeclaration
+from records.models import Client
 
 
 class Reason(models.TextChoices):
@@ -56,12 +56,8 @@ class BreachAccess:
 NO_ACCESS = BreachAccess(reason=Reason.NO_GRANT)
 
 
-def _blocked_declarations(user: User) -> QuerySet[ConflictDeclaration]:
-    return ConflictDeclaration.objects.filter(staff=user, decision__in=records_policy.BLOCKING)
-
-
 def _blocked(user: User, breach: Breach) -> bool:
-    return _blocked_declarations(user).filter(client__breaches=breach).exists()
+    return records_policy.blocking_declarations(user).filter(client__breaches=breach).exists()
 
 
 def blocked_breach_ids(user: User, breach_ids: list[int]) -> set[int]:
@@ -69,7 +65,7 @@ def blocked_breach_ids(user: User, breach_ids: list[int]) -> set[int]:
     return set(
         Breach.objects.filter(
             pk__in=breach_ids,
-            clients__in=_blocked_declarations(user).values("client"),
+            clients__in=records_policy.blocking_declarations(user).values("client"),
         ).values_list("pk", flat=True)
     )
 
@@ -115,7 +111,9 @@ def visible_breaches(user: User) -> QuerySet[Breach]:
     """Every breach the user may see, in one query."""
     if not user.is_active:
         return Breach.objects.none()
-    blocked = Exists(_blocked_declarations(user).filter(client__breaches=OuterRef("pk")))
+    blocked = Exists(
+        records_policy.blocking_declarations(user).filter(client__breaches=OuterRef("pk"))
+    )
     mine = Q(reported_by=user)
     if user.has_role(Role.IG_LEAD) or user.has_role(Role.CALDICOTT_GUARDIAN):
         return Breach.objects.filter(mine | ~Q(blocked))

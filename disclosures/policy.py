@@ -36,7 +36,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from accounts.models import Role, User
 from disclosures.models import CLOCKED_KINDS, CaseStatus, DisclosureCase, Proposal, RequestKind
 from records import policy as records_policy
-from records.models import Client, ConflictDeclaration
+from records.models import Client
 from records.policy import Reason
 
 LOGGING_ROLES = (Role.ADMIN_STAFF, Role.PRACTITIONER, Role.MANAGER)
@@ -181,23 +181,13 @@ def clocked_cases(user: User) -> QuerySet[DisclosureCase]:
     return visible_cases(user).filter(kind__in=CLOCKED_KINDS, closed_at__isnull=True)
 
 
-def _not_blocked(user: User) -> Q:
-    return ~Q(
-        Exists(
-            ConflictDeclaration.objects.filter(
-                staff=user, decision__in=records_policy.BLOCKING, client=OuterRef("client")
-            )
-        )
-    )
-
-
 def visible_cases(user: User) -> QuerySet[DisclosureCase]:
     """Every case the user may see, in one query."""
     if not user.is_active:
         return DisclosureCase.objects.none()
     live = DisclosureCase.objects.filter(client__data_key_destroyed_at__isnull=True)
     if user.has_role(Role.IG_LEAD):
-        return live.filter(_not_blocked(user))
+        return live.filter(records_policy.not_restricted(user, "client"))
     reach = Q(client__in=records_policy.visible_clients(user))
     if user.has_role(Role.CALDICOTT_GUARDIAN):
         reach |= Q(
@@ -207,7 +197,7 @@ def visible_cases(user: User) -> QuerySet[DisclosureCase]:
                 )
             )
         )
-    return live.filter(reach, _not_blocked(user))
+    return live.filter(reach, records_policy.not_restricted(user, "client"))
 
 
 def is_guardian(user: User) -> bool:
@@ -219,7 +209,7 @@ def guardian_queue(user: User) -> QuerySet[DisclosureCase]:
     if not is_guardian(user):
         return DisclosureCase.objects.none()
     return DisclosureCase.objects.filter(
-        _not_blocked(user),
+        records_policy.not_restricted(user, "client"),
         status=CaseStatus.AWAITING_GUARDIAN,
         client__data_key_destroyed_at__isnull=True,
     )

@@ -115,8 +115,20 @@ def _roles(user: User) -> frozenset[str]:
     return frozenset(user.role_names)
 
 
-def _blocked(user: User) -> QuerySet[ConflictDeclaration]:
+def blocking_declarations(user: User) -> QuerySet[ConflictDeclaration]:
+    """The declarations that shut records to the user: restricted, or linked and undecided.
+    Every app's policy builds its conflict-of-interest rule on this one query."""
     return ConflictDeclaration.objects.filter(staff=user, decision__in=BLOCKING)
+
+
+def is_restricted(user: User, client: Client) -> bool:
+    return blocking_declarations(user).filter(client=client).exists()
+
+
+def not_restricted(user: User, client_field: str = "pk") -> Q:
+    """A filter keeping only rows whose client (reached by ``client_field``) the user is not
+    restricted from, as an indexed semi-join."""
+    return ~Q(Exists(blocking_declarations(user).filter(client=OuterRef(client_field))))
 
 
 def decide(user: User, client: Client) -> Access:
@@ -125,7 +137,7 @@ def decide(user: User, client: Client) -> Access:
         return NO_ACCESS
     if client.is_disposed:
         return Access(reason=Reason.DISPOSED)
-    if _blocked(user).filter(client=client).exists():
+    if is_restricted(user, client):
         return Access(reason=Reason.CONFLICT)
     codenames = set(
         ClientUserObjectPermission.objects.filter(user=user, content_object=client).values_list(
@@ -192,10 +204,6 @@ def _grant(user: User, codename: str) -> Exists:
     )
 
 
-def _not_blocked(user: User) -> Q:
-    return ~Q(Exists(_blocked(user).filter(client=OuterRef("pk"))))
-
-
 def visible_clients(user: User) -> QuerySet[Client]:
     """Every record the user may open (at least its administrative part), in one query."""
     if not user.is_active:
@@ -208,13 +216,13 @@ def visible_clients(user: User) -> QuerySet[Client]:
     reach = Q(_grant(user, WORK_ON)) | Q(live_glass)
     if _roles(user) & {Role.PRACTITIONER, Role.MANAGER, Role.ADMIN_STAFF}:
         reach |= Q(team_id__in=_team_ids(user))
-    return Client.objects.filter(reach, _not_blocked(user), data_key_destroyed_at__isnull=True)
+    return Client.objects.filter(reach, not_restricted(user), data_key_destroyed_at__isnull=True)
 
 
 def caseload(user: User) -> QuerySet[Client]:
     """The clients allocated to the user: "my clients"."""
     return Client.objects.filter(
-        _grant(user, WORK_ON), _not_blocked(user), data_key_destroyed_at__isnull=True
+        _grant(user, WORK_ON), not_restricted(user), data_key_destroyed_at__isnull=True
     )
 
 
@@ -225,23 +233,19 @@ def managed_teams(user: User) -> list[int]:
 def team_clients(user: User) -> QuerySet[Client]:
     """The records of the teams the user manages."""
     return Client.objects.filter(
-        _not_blocked(user), team_id__in=managed_teams(user), data_key_destroyed_at__isnull=True
+        not_restricted(user), team_id__in=managed_teams(user), data_key_destroyed_at__isnull=True
     )
 
 
 def may_break_glass(user: User, client: Client) -> bool:
     """Anyone signed in may ask, with a reason, unless a declaration bars them (deny wins)."""
-    return (
-        user.is_active
-        and not client.is_disposed
-        and not _blocked(user).filter(client=client).exists()
-    )
+    return user.is_active and not client.is_disposed and not is_restricted(user, client)
 
 
 def may_see_access_log(user: User, client: Client) -> Reason | None:
     """ "Who has accessed this record": the record's team manager, and the IG lead (who answers
     clients' questions and subject access requests) for any record. A restriction still wins."""
-    if not user.is_active or _blocked(user).filter(client=client).exists():
+    if not user.is_active or is_restricted(user, client):
         return None
     if decide(user, client).manage:
         return Reason.TEAM_MANAGER

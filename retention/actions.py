@@ -15,6 +15,7 @@ class RetentionAction(models.TextChoices):
     HOLD_LIFTED = "retention.hold_lifted", "Legal hold lifted"
     FLAGGED = "retention.flagged", "Flagged for disposal review"
     REVIEW_VIEWED = "retention.review_viewed", "Disposal review opened"
+    QUEUE_VIEWED = "retention.queue_viewed", "Disposal review queue shown"
     KEPT = "retention.kept", "Disposal review: kept until a new review date"
     HELD = "retention.held", "Disposal review: kept under a legal hold"
     DESTRUCTION_APPROVED = "retention.destruction_approved", "Destruction approved"

@@ -23,11 +23,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Q, QuerySet
 
 from accounts.models import Role, User
 from records import policy as records_policy
-from records.models import Client, ConflictDeclaration, Entry
+from records.models import Client, Entry
 from retention.models import DisposalReview, LegalHold
 
 
@@ -36,9 +36,7 @@ def _active(user: User) -> bool:
 
 
 def _conflicted(user: User, client: Client) -> bool:
-    return ConflictDeclaration.objects.filter(
-        staff=user, client=client, decision__in=records_policy.BLOCKING
-    ).exists()
+    return records_policy.is_restricted(user, client)
 
 
 def may_manage_retention(user: User) -> bool:
@@ -118,10 +116,9 @@ def review_queue(user: User) -> QuerySet[DisposalReview]:
             reach |= Q(status=DisposalReview.Status.CONFIRMING) & ~Q(decided_by=user)
     if not reach:
         return DisposalReview.objects.none()
-    blocked = ConflictDeclaration.objects.filter(
-        staff=user, client=OuterRef("client"), decision__in=records_policy.BLOCKING
+    return DisposalReview.objects.filter(
+        reach, records_policy.not_restricted(user, "client"), status__in=DisposalReview.OPEN
     )
-    return DisposalReview.objects.filter(reach, ~Q(Exists(blocked)), status__in=DisposalReview.OPEN)
 
 
 def may_see_review_queue(user: User) -> bool:

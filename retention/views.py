@@ -293,11 +293,22 @@ def review_list(request: HttpRequest) -> HttpResponse:
         .select_related("client__team", "decided_by")
         .order_by("status", "flagged_at")
     )
-    return render(
-        request,
-        "retention/reviews.html",
-        {"reviews": reviews, "is_lead": policy.may_manage_retention(user)},
-    )
+    # The queue names records by reference: which ones were shown is part of the trail, as for
+    # every list of records.
+    with transaction.atomic():
+        audit_log(
+            action=RetentionAction.QUEUE_VIEWED,
+            actor=user,
+            object_type="retention.disposalreview",
+            object_id="queue",
+            detail={"shown": [str(r.uuid) for r in reviews], "count": len(reviews)},
+            request=request,
+        )
+        return render(
+            request,
+            "retention/reviews.html",
+            {"reviews": reviews, "is_lead": policy.may_manage_retention(user)},
+        )
 
 
 @require_http_methods(["GET"])

@@ -396,6 +396,9 @@ def test_a_manager_sees_only_their_teams_reviews(world: World) -> None:
     page = _queue(world.manager)
     assert f"/retention/reviews/{world.review.uuid}/" in page
     assert world.other_client.reference not in page
+    shown = AuditEvent.objects.filter(action="retention.queue_viewed").get()
+    assert shown.actor == world.manager
+    assert shown.detail["shown"] == [str(world.review.uuid)]
     manager = _browser(world.manager)
     assert manager.get(f"/retention/reviews/{world.review.uuid}/").status_code == 200
     assert manager.get(f"/retention/reviews/{world.other_review.uuid}/").status_code == 404
