@@ -210,6 +210,10 @@ def restore(schema: Schema, progress: Callable[[str], None]) -> None:
     first (each built in one sort), then the foreign keys (each validated in one join)."""
     q = connection.ops.quote_name
     with connection.cursor() as cursor:
+        # Inside a caller's transaction (tests), rows loaded into other tables still have their
+        # deferred foreign-key checks queued, and PostgreSQL will not alter a table until they
+        # have run: run them now.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         for table, name, definition in schema.keys:
             progress(f"building {name}")
             cursor.execute(f"ALTER TABLE {q(table)} ADD CONSTRAINT {q(name)} {definition}")
