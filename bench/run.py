@@ -24,7 +24,6 @@ import tempfile
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -261,7 +260,7 @@ def bench_naive_guardian(workers: list[User], runs: int) -> None:
         Row(
             "Caseload query: naive guardian vs ours",
             f"{statistics.median(naive):.2f} ms vs {statistics.median(ours):.2f} ms (median): "
-            f"{ratio:.1f}×",
+            f"{ratio:.1f} times",
             "measured, not assumed",
             None,
         )
@@ -321,7 +320,8 @@ def bench_retention(batch: int) -> None:
     second = (
         User.objects.filter(groups__name=Role.CALDICOTT_GUARDIAN).exclude(pk=getattr(ig, "pk", 0))
     ).first()
-    assert ig is not None and second is not None
+    assert ig is not None
+    assert second is not None
     reviews = list(
         DisposalReview.objects.filter(status=DisposalReview.Status.WAITING)
         .select_related("client")
@@ -413,7 +413,9 @@ end
 """
 
 
-def bench_load(workers: list[User], managers: list[User], seconds: int, gunicorn_workers: int) -> None:
+def bench_load(
+    workers: list[User], managers: list[User], seconds: int, gunicorn_workers: int
+) -> None:
     lines = []
     cookie_name = settings.SESSION_COOKIE_NAME
     for user in workers[:30]:
@@ -496,7 +498,7 @@ def bench_load(workers: list[User], managers: list[User], seconds: int, gunicorn
     lost = ok - written
     ROWS.append(
         Row(
-            f"Mixed load, gunicorn {gunicorn_workers} workers × 2 threads, wrk 16 connections",
+            f"Mixed load, gunicorn {gunicorn_workers} workers x 2 threads, wrk 16 connections",
             f"{rate:,.0f} requests/s over {seconds} s ({ok:,} served, {other} not 200)",
             "≥ 250 requests/s",
             rate >= 250,
@@ -523,7 +525,7 @@ def report() -> None:
     say("")
     say(
         f"Machine: {os.cpu_count()} cores, {int(memory) // 1024 // 1024} GB memory, "
-        f"PostgreSQL {version}; {date.today().isoformat()}"
+        f"PostgreSQL {version}; {timezone.localdate().isoformat()}"
     )
     say(
         f"Data: {Client.objects.count():,} clients, "

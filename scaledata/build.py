@@ -91,17 +91,81 @@ SIZES = {
     "ci": Size(staff=40, clients=400, entries=4_000, events=30_000),
 }
 
-GIVEN = (
-    "Avery Blake Casey Devon Emery Finley Harper Jordan Kendall Logan Morgan Nico Oakley Parker "
-    "Quinn Riley Rowan Sage Taylor Reese Alexis Jamie Robin Ashton Bailey Cameron Drew Ellis "
-    "Frankie Gray Hayden Indigo Jules Kai Lane Marley Noel Peyton Remy Sasha"
-).split()
-FAMILY = (
-    "Synthetic Example Fictional Madeup Placeholder Invented Sample Testcase Specimen Mockley "
-    "Dummond Notreal Fakeham Pretendon Imaginary Hypothet Modelson Templeton Stubbs Proxley "
-    "Surrogate Standin Exemplar Archetype Prototype Facsimile Replica Simulacre Likeness Copley"
-).split()
-TOWNS = "Exampletown Sampleford Testbury Mockington Placeham Dummyvale".split()
+GIVEN = [
+    "Avery",
+    "Blake",
+    "Casey",
+    "Devon",
+    "Emery",
+    "Finley",
+    "Harper",
+    "Jordan",
+    "Kendall",
+    "Logan",
+    "Morgan",
+    "Nico",
+    "Oakley",
+    "Parker",
+    "Quinn",
+    "Riley",
+    "Rowan",
+    "Sage",
+    "Taylor",
+    "Reese",
+    "Alexis",
+    "Jamie",
+    "Robin",
+    "Ashton",
+    "Bailey",
+    "Cameron",
+    "Drew",
+    "Ellis",
+    "Frankie",
+    "Gray",
+    "Hayden",
+    "Indigo",
+    "Jules",
+    "Kai",
+    "Lane",
+    "Marley",
+    "Noel",
+    "Peyton",
+    "Remy",
+    "Sasha",
+]
+FAMILY = [
+    "Synthetic",
+    "Example",
+    "Fictional",
+    "Madeup",
+    "Placeholder",
+    "Invented",
+    "Sample",
+    "Testcase",
+    "Specimen",
+    "Mockley",
+    "Dummond",
+    "Notreal",
+    "Fakeham",
+    "Pretendon",
+    "Imaginary",
+    "Hypothet",
+    "Modelson",
+    "Templeton",
+    "Stubbs",
+    "Proxley",
+    "Surrogate",
+    "Standin",
+    "Exemplar",
+    "Archetype",
+    "Prototype",
+    "Facsimile",
+    "Replica",
+    "Simulacre",
+    "Likeness",
+    "Copley",
+]
+TOWNS = ["Exampletown", "Sampleford", "Testbury", "Mockington", "Placeham", "Dummyvale"]
 TITLES = (
     "Contact note",
     "Initial assessment",
@@ -242,8 +306,9 @@ class Progress:
             self.last = now
             rate = self.done / max(now - self.started, 1e-9)
             left = (self.total - self.done) / rate if rate else 0
+            share = 100 * self.done / self.total
             self.say(
-                f"  {self.label}: {self.done:,} / {self.total:,} ({100 * self.done / self.total:.0f}%)"
+                f"  {self.label}: {self.done:,} / {self.total:,} ({share:.0f}%)"
                 f", {rate:,.0f} rows/s, about {timedelta(seconds=int(left))} left"
             )
 
@@ -465,8 +530,8 @@ class Builder:
         devices = []
         s = self.staff
         s.teams = [t.pk for t in teams]
-        for team_pk in s.teams:
-            s.practitioners[team_pk], s.managers[team_pk], s.admins[team_pk] = [], [], []
+        for pk in s.teams:
+            s.practitioners[pk], s.managers[pk], s.admins[pk] = [], [], []
         for user, (role, roles, team_pk) in zip(users, people, strict=True):
             group_rows += [
                 User.groups.through(user_id=user.pk, group_id=groups[r.value]) for r in roles
@@ -1203,7 +1268,7 @@ class Builder:
                     )
                     client_id = str(p.ids[i])
                     progress.tick()
-                    if kind == K_VIEW or kind == K_TEAM_VIEW or kind == K_MANAGER_VIEW:
+                    if kind in (K_VIEW, K_TEAM_VIEW, K_MANAGER_VIEW):
                         reason = {K_VIEW: Reason.ALLOCATION, K_TEAM_VIEW: Reason.TEAM}.get(
                             kind, Reason.TEAM_MANAGER
                         )
@@ -1211,7 +1276,7 @@ class Builder:
                                client_id, reason.value,
                                {"part": "full", "entries_listed": entries_listed(i, micros),
                                 "user_agent": agent}, ip)  # fmt: skip
-                    elif kind == K_ENTRY_VIEW or kind == K_TEAM_ENTRY_VIEW:
+                    elif kind in (K_ENTRY_VIEW, K_TEAM_ENTRY_VIEW):
                         reason = Reason.ALLOCATION if kind == K_ENTRY_VIEW else Reason.TEAM
                         yield (micros, success, actor, RecordAction.ENTRY_VIEWED, client_type,
                                client_id, reason.value,
@@ -1237,7 +1302,8 @@ class Builder:
                         duty = Reason.TEAM_MANAGER if actor in s.team_of else Reason.IG_DUTY
                         yield (micros, success, actor, RecordAction.ACCESS_LOG_VIEWED,
                                client_type, client_id, duty.value,
-                               {"page": 1, "events_shown": [], "user_agent": agent}, ip)  # fmt: skip
+                               {"page": 1, "events_shown": [], "user_agent": agent},
+                               ip)  # fmt: skip
                     elif kind == K_LIST:
                         shown = caseload(actor, micros // DAY_US)
                         yield (micros, success, actor, RecordAction.LIST_VIEWED,
@@ -1266,14 +1332,14 @@ class Builder:
                                            "address", "phone", "referred_on", "referrer_name",
                                            "referral_reason"],
                                 "team": p.team[i], "user_agent": agent}, ip)  # fmt: skip
-                    elif kind == K_ACTIVATED or kind == K_CLOSED:
+                    elif kind in (K_ACTIVATED, K_CLOSED):
                         became = "active" if kind == K_ACTIVATED else "closed"
                         was = "referred" if kind == K_ACTIVATED else "active"
                         yield (micros, success, actor, RecordAction.CLIENT_UPDATED, client_type,
                                client_id, Reason.TEAM_MANAGER.value,
                                {"fields": ["status"], "from": was, "to": became,
                                 "user_agent": agent}, ip)  # fmt: skip
-                    elif kind == K_ALLOCATED or kind == K_DEALLOCATED:
+                    elif kind in (K_ALLOCATED, K_DEALLOCATED):
                         action = (RecordAction.CLIENT_ALLOCATED if kind == K_ALLOCATED
                                   else RecordAction.CLIENT_DEALLOCATED)  # fmt: skip
                         yield (micros, success, actor, action, client_type, client_id,

@@ -99,7 +99,7 @@ def copy_rows(table: str, names: Sequence[str], lines: Iterable[str]) -> int:
     quoted = ", ".join(connection.ops.quote_name(n) for n in names)
     sql = f"COPY {connection.ops.quote_name(table)} ({quoted}) FROM STDIN"
     with connection.cursor() as cursor:
-        cursor.cursor.copy_expert(sql, stream, size=1 << 20)  # type: ignore[attr-defined]
+        cursor.cursor.copy_expert(sql, stream, size=1 << 20)
     return stream.rows
 
 
@@ -125,7 +125,7 @@ def reset_sequence(model: type[models.Model]) -> None:
         (sequence,) = cursor.fetchone() or (None,)
         if sequence:
             cursor.execute(
-                f"SELECT setval(%s, COALESCE((SELECT MAX({connection.ops.quote_name(pk.column)}) "
+                f"SELECT setval(%s, COALESCE((SELECT MAX({connection.ops.quote_name(pk.column)}) "  # noqa: S608 - quoted names
                 f"FROM {connection.ops.quote_name(table)}), 0) + 1, false)",
                 [sequence],
             )

@@ -73,7 +73,9 @@ def test_it_builds_the_sizes_asked_for_with_an_intact_chain(db, settings, tmp_pa
     assert AuditEvent.objects.filter(outcome="denied").exists()
     client = Client.objects.order_by("pk").first()
     assert client is not None
-    assert client.given_name and client.family_name and client.date_of_birth
+    assert client.given_name
+    assert client.family_name
+    assert client.date_of_birth
     # Everything before the end date, nothing in the future.
     assert not AuditEvent.objects.filter(occurred_at__gte=timezone.now()).exists()
 
@@ -96,7 +98,8 @@ def test_an_allocated_practitioner_sees_their_caseload(db):
     _build()
     grant = policy.caseload  # the product's own caseload
     worker = next(
-        u for u in User.objects.filter(username__startswith=f"{USERNAME_PREFIX}p").order_by("pk")
+        u
+        for u in User.objects.filter(username__startswith=f"{USERNAME_PREFIX}p").order_by("pk")
         if grant(u).exists()
     )
     web = WebClient()
@@ -123,7 +126,11 @@ def test_it_refuses_a_database_that_holds_clients(db):
 
 def test_the_fast_seal_is_byte_identical_to_the_audit_writer(db, settings):
     micros = 1_700_000_000_123_456
-    detail = {"entries_listed": ["b", "a"], "user_agent": "Navigateur \u00e9t\u00e9 \u2013 1", "n": 3}
+    detail = {
+        "entries_listed": ["b", "a"],
+        "user_agent": "Navigateur \u00e9t\u00e9 \u2013 1",
+        "n": 3,
+    }
     for actor, ip in ((None, None), (1, "10.1.2.3")):
         event = AuditEvent(
             seq=42,

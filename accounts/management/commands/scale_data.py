@@ -1,4 +1,4 @@
-"""Build a large synthetic organisation for the benchmarks (bench/), deterministically from a seed."""
+"""Build a large synthetic organisation for the benchmarks (bench/), deterministically."""
 
 from __future__ import annotations
 
