@@ -11,6 +11,7 @@ from django.template.response import TemplateResponse
 
 from accounts import selectors, services
 from accounts.models import (
+    AuditArchive,
     AuditEvent,
     ConfidentialityPolicy,
     Notification,
@@ -167,6 +168,14 @@ class AuditEventAdmin(ReadOnlyAdmin):
     list_filter = ("outcome", "action")
     list_select_related = ("actor",)
     show_full_result_count = False
+
+
+@admin.register(AuditArchive)
+class AuditArchiveAdmin(ReadOnlyAdmin):
+    """Months of the audit trail detached from the live database (`audit_partitions detach`),
+    and where the chain stood at the end of each."""
+
+    list_display = ("month", "partition", "events", "last_seq", "detached_at")
 
 
 @admin.register(Notification)

@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "disclosures",
     "breaches",
     "retention",
+    "monitoring",
 ]
 
 MIDDLEWARE = [
@@ -188,6 +189,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "accounts.tasks.verify_audit_chain",
         "schedule": timedelta(hours=env_int("CONFIDE_AUDIT_VERIFY_HOURS", 24, minimum=1)),
     },
+    "ensure-audit-partitions": {
+        "task": "accounts.tasks.ensure_audit_partitions",
+        "schedule": timedelta(days=1),
+    },
     "expire-break-glass": {
         "task": "records.tasks.expire_break_glass",
         "schedule": timedelta(minutes=15),
@@ -209,6 +214,10 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": timedelta(hours=1),
     },
 }
+
+# Months of audit trail kept in the live database; `audit_partitions detach` refuses younger ones.
+# The default is the eight years of the retention schedule.
+AUDIT_ONLINE_MONTHS = env_int("CONFIDE_AUDIT_ONLINE_MONTHS", 96, minimum=13)
 
 # --- Keys kept outside the database --------------------------------------------------------------
 # Field encryption: comma-separated Fernet keys, newest first; older ones still decrypt.
@@ -315,6 +324,16 @@ CELERY_BEAT_SCHEDULE["retention-sweep"] = {
 CELERY_BEAT_SCHEDULE["retention-reminder"] = {
     "task": "retention.tasks.remind",
     "schedule": RETENTION_REMINDER_SCHEDULE,
+}
+
+# --- Access monitoring ---------------------------------------------------------------------------
+# The data team's rules run nightly over each whole day of the audit trail not yet evaluated.
+MONITORING_SCHEDULE = env_crontab("CONFIDE_MONITORING_CRON", "15 1 * * *")
+# On the first run, how many days back to start.
+MONITORING_FIRST_DAYS = env_int("CONFIDE_MONITORING_FIRST_DAYS", 7, minimum=1)
+CELERY_BEAT_SCHEDULE["monitoring-evaluate"] = {
+    "task": "monitoring.tasks.evaluate_rules",
+    "schedule": MONITORING_SCHEDULE,
 }
 
 # --- Breaches ------------------------------------------------------------------------------------
