@@ -76,7 +76,10 @@ ROLE_HOMES: tuple[RoleHome, ...] = (
             "Monitor access to client records, including break-the-glass use",
             "Review access findings and report them to the IG lead",
         ),
-        (("Break-the-glass reviews", "records:break_glass_reviews"),),
+        (
+            ("Access findings to review", "monitoring:findings"),
+            ("Break-the-glass reviews", "records:break_glass_reviews"),
+        ),
     ),
     RoleHome(
         Role.IG_LEAD,
@@ -89,6 +92,7 @@ ROLE_HOMES: tuple[RoleHome, ...] = (
         ),
         (
             ("Who has accessed a record", "records:access_log_lookup"),
+            ("Access monitoring findings", "monitoring:findings"),
             ("Requests from data subjects, and their deadlines", "disclosures:deadlines"),
             ("Requests for information and the disclosure log", "disclosures:list"),
             ("Data-sharing agreements", "disclosures:agreements"),
