@@ -235,7 +235,9 @@ def _by(events: Iterable[Event], *keys: str) -> dict[tuple[Any, ...], list[Event
 
 
 def _plural(count: int, word: str) -> str:
-    return f"{count} {word}{'' if count == 1 else 's'}"
+    if count == 1:
+        return f"1 {word}"
+    return f"{count} {word}{'es' if word.endswith('s') else 's'}"
 
 
 # --- The rules -------------------------------------------------------------------------------
