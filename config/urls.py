@@ -11,5 +11,6 @@ urlpatterns = [
     path("disclosures/", include("disclosures.urls")),
     path("breaches/", include("breaches.urls")),
     path("retention/", include("retention.urls")),
+    path("reports/", include("reports.urls")),
     path("admin/", admin.site.urls),
 ]
