@@ -164,6 +164,7 @@ BREACH_KEEPER = row(
 )
 # The IG group's report holds no personal data; it is the IG lead's and the Guardian's.
 BREACH_REPORT = row(FORBIDDEN, ig_lead=OK, caldicott_guardian=OK)
+STATISTICS = row(FORBIDDEN, ig_lead=OK, caldicott_guardian=OK)
 
 # GET, for every named URL outside Django admin. Views that take only POST answer GET with 405
 # (the sign-in gate still comes first); their POST rows are in POST_MATRIX.
@@ -297,6 +298,11 @@ MATRIX: dict[str, Row] = {
     "breaches:tell_people": BREACH_KEEPER,
     "breaches:lessons": BREACH_KEEPER,
     "breaches:close": BREACH_KEEPER,
+    # statistics for funders and the IG group (reports.policy): aggregated and suppressed, the
+    # IG lead's and the Guardian's; being refused says nothing about anyone, so 403
+    "reports:statistics": STATISTICS,
+    "reports:statistics_csv": STATISTICS,
+    "reports:statistics_pdf": STATISTICS,
 }
 
 # POST with empty data, for the views that take only POST and act on a record. An allowed person

@@ -25,9 +25,7 @@ def _grid(rows: Grid) -> tuple[dict[Key, int], list[Line]]:
         counts[("T", c)] = sum(row[c] for row in rows)
     counts[("T", "T")] = sum(map(sum, rows))
     lines = [Line((*(((r, c), 1) for c in range(width)), ((r, "T"), -1))) for r in range(height)]
-    lines += [
-        Line((*(((r, c), 1) for r in range(height)), (("T", c), -1))) for c in range(width)
-    ]
+    lines += [Line((*(((r, c), 1) for r in range(height)), (("T", c), -1))) for c in range(width)]
     lines.append(Line((*((("T", c), 1) for c in range(width)), (("T", "T"), -1))))
     lines.append(Line((*(((r, "T"), 1) for r in range(height)), (("T", "T"), -1))))
     return counts, lines
@@ -46,12 +44,12 @@ def _worked_out(rows: Grid, threshold: int = 5) -> dict[Key, tuple[float, float]
     counts, lines = _grid(rows)
     cells = suppress(counts, lines, threshold)
     hidden = {key for key, cell in cells.items() if cell.suppressed}
-    bounds = _reader_bounds(counts, [line for line in lines], hidden, threshold)
+    bounds = _reader_bounds(counts, list(lines), hidden, threshold)
     return {key: bounds[key] for key in hidden if counts[key] < threshold}
 
 
 def test_one_below_the_threshold_is_suppressed_and_the_threshold_is_shown() -> None:
-    counts = {"four": 4, "five": 5, "one": 1, "none": 0}
+    counts: dict[Key, int] = {"four": 4, "five": 5, "one": 1, "none": 0}
     cells = suppress(counts, [], 5)
     assert cells["four"] == Cell(text="<5", value=None, small=True)
     assert cells["five"] == Cell(text="5", value=5)
@@ -141,7 +139,8 @@ def test_shared_figures_are_suppressed_alike_and_equations_across_tables_count()
     assert cells["a"].text == "<5"
     assert cells["b"].text == WITHHELD  # else 23 - 20 gives the 3 away
     assert cells["total"].text == "23"
-    assert not cells["x"].suppressed and not cells["y"].suppressed
+    assert not cells["x"].suppressed
+    assert not cells["y"].suppressed
 
 
 def test_an_equation_the_counts_do_not_satisfy_is_ignored() -> None:
