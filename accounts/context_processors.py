@@ -59,6 +59,8 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         items.append(("Retention", reverse("retention:overview")))
     elif user.has_role(Role.MANAGER) or user.has_role(Role.CALDICOTT_GUARDIAN):
         items.append(("Disposal reviews", reverse("retention:reviews")))
+    if user.has_role(Role.IG_LEAD) or user.has_role(Role.CALDICOTT_GUARDIAN):
+        items.append(("Statistics", reverse("reports:statistics")))
     unread = unread_notification_count(user)
     items.append(
         (

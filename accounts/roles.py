@@ -100,6 +100,7 @@ ROLE_HOMES: tuple[RoleHome, ...] = (
             ("Disposal reviews", "retention:reviews"),
             ("The breach register", "breaches:register"),
             ("Breach report for the IG group", "breaches:ig_report"),
+            ("Statistics for funders and the IG group", "reports:statistics"),
         ),
     ),
     RoleHome(
@@ -114,6 +115,7 @@ ROLE_HOMES: tuple[RoleHome, ...] = (
             ("The breach register", "breaches:register"),
             ("Destructions to confirm", "retention:reviews"),
             ("Disposal certificates", "retention:certificates"),
+            ("Statistics for funders and the IG group", "reports:statistics"),
         ),
     ),
 )

@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "breaches",
     "retention",
     "monitoring",
+    "reports",
 ]
 
 MIDDLEWARE = [
@@ -342,6 +343,11 @@ CELERY_BEAT_SCHEDULE["monitoring-evaluate"] = {
 BREACH_ESCALATE_HOURS = env_int_list(
     "CONFIDE_BREACH_ESCALATE_HOURS", [24, 6], minimum=1, maximum=71, example="24,6"
 )
+
+# --- Statistics for funders and the IG group ---------------------------------------------------
+# Counts from 1 to one less than this are shown as "<5" (with secondary suppression so they
+# cannot be worked out from the totals); 1 suppresses nothing.
+STATS_SUPPRESS_BELOW = env_int("CONFIDE_STATS_SUPPRESS_BELOW", 5, minimum=1)
 
 # --- Accounts and sign-in -----------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"

@@ -12,5 +12,6 @@ urlpatterns = [
     path("breaches/", include("breaches.urls")),
     path("retention/", include("retention.urls")),
     path("monitoring/", include("monitoring.urls")),
+    path("reports/", include("reports.urls")),
     path("admin/", admin.site.urls),
 ]

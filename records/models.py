@@ -98,6 +98,21 @@ class ClientStatus(models.TextChoices):
     CLOSED = "closed", "Closed"
 
 
+class ReferralSource(models.TextChoices):
+    """Who made the referral, as a category. Not personal data (the referrer's name and
+    organisation are, and are sealed), so it survives disposal and the statistics count it."""
+
+    SELF = "self", "Self-referral"
+    GP = "gp", "GP"
+    NHS_OTHER = "nhs_other", "Another NHS service"
+    LOCAL_AUTHORITY = "local_authority", "Local authority or social care"
+    CRIMINAL_JUSTICE = "criminal_justice", "Police, probation or criminal justice"
+    HOUSING = "housing", "Housing provider"
+    VOLUNTARY = "voluntary", "Voluntary or community sector"
+    FAMILY_FRIEND = "family_friend", "Family or friend"
+    OTHER = "other", "Other"
+
+
 class Client(SealedModel):
     """A client (service user) record: identifiers, referral, appointments, status, flags."""
 
@@ -123,6 +138,13 @@ class Client(SealedModel):
 
     # Referral.
     referred_on = models.DateField(default=timezone.localdate)
+    referral_source = models.CharField(
+        max_length=20,
+        choices=ReferralSource.choices,
+        blank=True,
+        default="",
+        help_text="Who referred, as a category; blank on records made before it was asked.",
+    )
     referrer_name_sealed = models.BinaryField(default=b"", editable=False)
     referrer_organisation_sealed = models.BinaryField(default=b"", editable=False)
     referrer_contact_sealed = models.BinaryField(default=b"", editable=False)

@@ -35,6 +35,7 @@ from records.models import (
     Entry,
     EntryVersion,
     OffSiteRequest,
+    ReferralSource,
 )
 
 
@@ -102,6 +103,7 @@ class ClientDetails:
     phone: str = ""
     email: str = ""
     referred_on: date | None = None
+    referral_source: str = ""
     referrer_name: str = ""
     referrer_organisation: str = ""
     referrer_contact: str = ""
@@ -128,6 +130,7 @@ SEALED_DETAILS = (
     "restricted_reason",
 )
 PLAIN_DETAILS = (
+    "referral_source",
     "first_appointment_on",
     "first_appointment_attended",
     "deceased",
@@ -142,6 +145,8 @@ def _apply_details(client: Client, details: ClientDetails) -> list[str]:
         raise InvalidNHSNumber("That is not a valid NHS number: check the 10 digits")
     if details.restricted and not details.restricted_reason.strip():
         raise RecordError("Give the reason the record is restricted")
+    if details.referral_source and details.referral_source not in ReferralSource.values:
+        raise RecordError("Choose where the referral came from")
     changed: list[str] = []
     nhs = format_nhs_number(details.nhs_number) if details.nhs_number else ""
     values: dict[str, object] = {

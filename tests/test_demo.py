@@ -26,6 +26,8 @@ def test_demo_creates_a_user_per_role_who_can_sign_in(capsys: pytest.CaptureFixt
             assert person.username in out
     assert User.objects.get(username="sysadmin").is_superuser
     assert ClientRecord.objects.count() == 8
+    # Every demo referral says where it came from, for the statistics.
+    assert not ClientRecord.objects.filter(referral_source="").exists()
     # Retention to walk through: a record flagged by the sweep, one under a legal hold, a paper
     # disposal certificate.
     review = DisposalReview.objects.get()

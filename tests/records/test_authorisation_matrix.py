@@ -167,6 +167,7 @@ BREACH_KEEPER = row(
 MONITORING_READERS = row(FORBIDDEN, data_team=OK, ig_lead=OK)
 # The IG group's report holds no personal data; it is the IG lead's and the Guardian's.
 BREACH_REPORT = row(FORBIDDEN, ig_lead=OK, caldicott_guardian=OK)
+STATISTICS = row(FORBIDDEN, ig_lead=OK, caldicott_guardian=OK)
 
 # GET, for every named URL outside Django admin. Views that take only POST answer GET with 405
 # (the sign-in gate still comes first); their POST rows are in POST_MATRIX.
@@ -304,6 +305,11 @@ MATRIX: dict[str, Row] = {
     # allocated practitioner, who is not shown findings about themselves
     "monitoring:findings": MONITORING_READERS,
     "monitoring:finding": MONITORING_READERS,
+    # statistics for funders and the IG group (reports.policy): aggregated and suppressed, the
+    # IG lead's and the Guardian's; being refused says nothing about anyone, so 403
+    "reports:statistics": STATISTICS,
+    "reports:statistics_csv": STATISTICS,
+    "reports:statistics_pdf": STATISTICS,
 }
 
 # POST with empty data, for the views that take only POST and act on a record. An allowed person

@@ -60,6 +60,7 @@ def test_no_canary_in_the_tables_or_the_logs(caplog: pytest.LogCaptureFixture) -
             "nhs_number": "943 476 5919",
             "address": "7 Marmalade Terrace",
             "referred_on": "2026-11-01",
+            "referral_source": "gp",
             "referrer_name": "Dr Periwinkle Canary",
         },
     )

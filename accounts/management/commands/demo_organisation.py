@@ -19,7 +19,7 @@ from breaches.models import Breach
 from disclosures import services as disclosures
 from disclosures.models import DataSharingAgreement, DisclosureCase, RequestKind
 from records import services as records
-from records.models import Client, ClientStatus, EntryKind
+from records.models import Client, ClientStatus, EntryKind, ReferralSource
 from retention import services as retention
 from retention.models import LegalHold
 from retention.sweep import run_sweep
@@ -55,6 +55,18 @@ CLIENTS: list[tuple[str, str, str, str, int, ClientStatus]] = [
     ("Emery", "Placeholder", "1968-01-09", "999 000 0042", 1, ClientStatus.ACTIVE),
     ("Finley", "Invented", "1999-09-19", "", 1, ClientStatus.REFERRED),
 ]
+
+# Where each demo client's referral came from (a category, not personal data), by number.
+REFERRAL_SOURCES = {
+    1: ReferralSource.GP,
+    2: ReferralSource.SELF,
+    3: ReferralSource.GP,
+    4: ReferralSource.NHS_OTHER,
+    5: ReferralSource.HOUSING,
+    6: ReferralSource.LOCAL_AUTHORITY,
+    7: ReferralSource.SELF,
+    8: ReferralSource.SELF,
+}
 
 
 class Command(BaseCommand):
@@ -118,6 +130,7 @@ class Command(BaseCommand):
                     address=f"{number} Demo Street\nExampletown\nZZ99 9ZZ",
                     phone=f"01632 960{number:03d}",
                     referred_on=datetime.date(2026, 1, 1) + datetime.timedelta(days=17 * number),
+                    referral_source=REFERRAL_SOURCES[number],
                     referrer_name="Dr Demo Referrer",
                     referrer_organisation="Example Medical Practice",
                     referrer_contact="01632 960999",
@@ -355,9 +368,9 @@ class Command(BaseCommand):
         manager = User.objects.get(username="manager")
         ig_lead = User.objects.get(username="ig.lead")
         old = []
-        for reference, given, family, born in (
-            ("DEMO-0007", "Gale", "Archived", "1960-02-11"),
-            ("DEMO-0008", "Harper", "Complained", "1972-10-05"),
+        for number, reference, given, family, born in (
+            (7, "DEMO-0007", "Gale", "Archived", "1960-02-11"),
+            (8, "DEMO-0008", "Harper", "Complained", "1972-10-05"),
         ):
             client = records.client_create(
                 actor=admin,
@@ -368,6 +381,7 @@ class Command(BaseCommand):
                     family_name=family,
                     date_of_birth=datetime.date.fromisoformat(born),
                     referred_on=datetime.date(2015, 3, 2),
+                    referral_source=REFERRAL_SOURCES[number],
                     referral_reason="Self-referral.",
                 ),
             )
