@@ -48,6 +48,9 @@ class Team(models.Model):
 class User(AbstractUser):
     teams = models.ManyToManyField(Team, blank=True, related_name="members")
     password_changed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Staff details are confidential too (003): only a keyed hash of the home postcode is kept,
+    # for access monitoring to notice a member of staff opening a record at their own address.
+    home_postcode_index = models.CharField(max_length=64, blank=True, editable=False)
 
     @property
     def role_names(self) -> frozenset[str]:

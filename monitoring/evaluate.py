@@ -73,10 +73,10 @@ def load_day(day: date) -> rules.Day:
         )
     ids = {e.client_id for e in events if e.client_id is not None}
     records = {
-        pk: rules.RecordFacts(team_id=team_id, restricted=restricted)
-        for pk, team_id, restricted in Client.objects.filter(pk__in=ids).values_list(
-            "pk", "team_id", "restricted"
-        )
+        pk: rules.RecordFacts(team_id, restricted, surname, postcode)
+        for pk, team_id, restricted, surname, postcode in Client.objects.filter(
+            pk__in=ids
+        ).values_list("pk", "team_id", "restricted", "family_name_index", "postcode_index")
     }
     # An event naming a record that no longer exists at all is not an access anyone can review.
     events = [e for e in events if e.client_id is None or e.client_id in records]

@@ -87,6 +87,14 @@ PARAMETERS: dict[str, dict[str, Param]] = {
             "Also raise access to a record whose declared connection a manager decided "
             "'access allowed' (the access was permitted, but is still watched).",
         ),
+        "match_surname": Param(
+            True, "Raise access to a record whose surname is the person's own (staff-as-client)."
+        ),
+        "match_postcode": Param(
+            True,
+            "Raise access to a record at the person's home postcode, where administration holds "
+            "it (Django admin, kept only as a keyed hash).",
+        ),
     },
     RuleKind.VOLUME: {
         "factor": Param(3.0, "Raise a day above this many times the person's baseline.", 1.0),
@@ -181,6 +189,8 @@ class Event:
 class RecordFacts:
     team_id: int
     restricted: bool
+    surname_index: str = ""
+    postcode_index: str = ""
 
 
 @dataclass
@@ -368,6 +378,9 @@ def restricted(day: Day, params: dict[str, Any]) -> list[Raised]:
 
 
 def staff_connection(day: Day, params: dict[str, Any]) -> list[Raised]:
+    from accounts.models import User
+    from records.crypto import surname_index
+
     accesses = day.accesses
     if not accesses:
         return []
@@ -377,20 +390,43 @@ def staff_connection(day: Day, params: dict[str, Any]) -> list[Raised]:
     )
     if not params["include_allowed"]:
         declarations = declarations.exclude(decision=ConflictDeclaration.Decision.ALLOWED)
-    connected = set(declarations.values_list("staff_id", "client_id"))
-    found = [e for e in accesses if (e.actor_id, e.client_id) in connected]
-    return [
-        Raised(
-            RuleKind.STAFF_CONNECTION,
-            actor_id,
-            day.day,
-            events,
-            f"{_plural(len(events), 'access')} to a record the person declared a connection to",
-            scope=str(client_id),
-            facts={"matched": ["declared connection"]},
-        )
-        for (actor_id, client_id), events in _by(found, "actor_id", "client_id").items()
-    ]
+    declared = set(declarations.values_list("staff_id", "client_id"))
+    staff = {
+        pk: (surname_index(last_name), postcode)
+        for pk, last_name, postcode in User.objects.filter(
+            pk__in={e.actor_id for e in accesses}
+        ).values_list("pk", "last_name", "home_postcode_index")
+    }
+
+    def matched(event: Event) -> list[str]:
+        record = day.records[event.client_id or 0]
+        surname, postcode = staff.get(event.actor_id, ("", ""))
+        why = []
+        if (event.actor_id, event.client_id) in declared:
+            why.append("declared connection")
+        if params["match_surname"] and surname and surname == record.surname_index:
+            why.append("same surname")
+        if params["match_postcode"] and postcode and postcode == record.postcode_index:
+            why.append("same postcode")
+        return why
+
+    raised = []
+    for (actor_id, client_id), events in _by(accesses, "actor_id", "client_id").items():
+        why = matched(events[0])
+        if why:
+            raised.append(
+                Raised(
+                    RuleKind.STAFF_CONNECTION,
+                    actor_id,
+                    day.day,
+                    events,
+                    f"{_plural(len(events), 'access')} to a record the person may be connected "
+                    f"to: {', '.join(why)}",
+                    scope=str(client_id),
+                    facts={"matched": why},
+                )
+            )
+    return raised
 
 
 def volume(day: Day, params: dict[str, Any]) -> list[Raised]:

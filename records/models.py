@@ -135,6 +135,9 @@ class Client(SealedModel):
     email_sealed = models.BinaryField(default=b"", editable=False)
     nhs_number_index = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
     name_dob_index = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    # For access monitoring's staff-as-client check: the surname alone, and the postcode.
+    family_name_index = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    postcode_index = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
 
     # Referral.
     referred_on = models.DateField(default=timezone.localdate)

@@ -170,12 +170,14 @@ def _apply_details(client: Client, details: ClientDetails) -> list[str]:
         changed.append("referred_on")
     client.nhs_number_index = nhs_number_index(nhs)
     client.name_dob_index = name_dob_index(client.family_name, details.date_of_birth)
+    client.family_name_index = crypto.surname_index(client.family_name)
+    client.postcode_index = crypto.postcode_index(client.address)
     return changed
 
 
 def _columns(changed: list[str]) -> list[str]:
     """The columns behind the changed details, with the search indexes they feed."""
-    columns = {"nhs_number_index", "name_dob_index"}
+    columns = {"nhs_number_index", "name_dob_index", "family_name_index", "postcode_index"}
     for name in changed:
         if name in SEALED_DETAILS or name == "date_of_birth":
             columns.add(f"{name}_sealed")

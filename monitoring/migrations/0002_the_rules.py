@@ -35,7 +35,8 @@ RULES = [
         "staff_connection",
         "Access to a record the person is connected to",
         "A member of staff opened a record they declared a personal connection to (a "
-        "conflict-of-interest declaration linked to it), even where a manager allowed access. "
+        "conflict-of-interest declaration linked to it, even where a manager allowed access), "
+        "or one whose surname is their own, or at their own home postcode (staff-as-client). "
         "Policy 003 §7.",
     ),
     (

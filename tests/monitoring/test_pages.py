@@ -13,6 +13,7 @@ from accounts.models import AuditEvent, Notification, User
 from breaches.models import Breach, Category, Kind
 from monitoring.evaluate import evaluate_day
 from monitoring.models import Finding, FindingStatus, Rule, RuleKind
+from records import crypto
 from records.models import BreakGlassAccess, Client, ConflictDeclaration
 from tests.conftest import sign_in_fully
 from tests.factories import TeamFactory, UserFactory, make_client, make_entry
@@ -260,3 +261,34 @@ def test_rule_parameters_are_checked_in_django_admin(db) -> None:
     assert good.status_code == 302
     rule.refresh_from_db()
     assert rule.parameters == {"minutes": 5, "records": 15}
+
+
+def test_a_staff_home_postcode_is_kept_only_as_a_keyed_hash(db) -> None:
+    admin = UserFactory.create(username="root", is_staff=True, is_superuser=True)
+    pat = UserFactory.create(username="pat2", roles=["practitioner"])
+    browser = _as(admin)
+    url = f"/admin/accounts/user/{pat.pk}/change/"
+    form = {
+        "username": pat.username,
+        "first_name": pat.first_name,
+        "last_name": pat.last_name,
+        "email": pat.email,
+        "is_active": "on",
+        "date_joined_0": "2026-01-05",
+        "date_joined_1": "09:00:00",
+    }
+    bad = browser.post(url, {**form, "home_postcode": "nowhere"})
+    assert "Enter a UK postcode" in bad.content.decode()
+    assert browser.post(url, {**form, "home_postcode": "ls1 4ap"}).status_code == 302
+    pat.refresh_from_db()
+    assert pat.home_postcode_index == crypto.postcode_index("LS1 4AP")
+    page = browser.get(url).content.decode()
+    assert "4AP" not in page.upper()  # never shown again
+    assert "Yes (as a keyed hash)" in page
+    # Left empty, it keeps what is held; NONE removes it.
+    browser.post(url, {**form, "home_postcode": ""})
+    pat.refresh_from_db()
+    assert pat.home_postcode_index
+    browser.post(url, {**form, "home_postcode": "none"})
+    pat.refresh_from_db()
+    assert pat.home_postcode_index == ""

@@ -3,18 +3,21 @@ ordinary day's work."""
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.core.management import call_command
 
 from accounts.audit import append_event
 from accounts.models import AuditEvent, User
 from monitoring import rules
 from monitoring.evaluate import days_due, evaluate, evaluate_day
 from monitoring.models import EvaluatedDay, Finding, Rule, RuleKind, UserDay
+from records import crypto
 from records.models import Allocation, Client, ConflictDeclaration
 from tests.factories import TeamFactory, UserFactory, make_client
 
@@ -198,6 +201,44 @@ def test_access_to_a_record_the_person_declared_a_connection_to(org: Org) -> Non
     )
     evaluate_day(DAY)
     assert found() == {("staff_connection", "sam", (org.bob.reference,))}
+
+
+def test_staff_as_client_same_surname_or_home_postcode(org: Org) -> None:
+    team = org.alice.team
+    namesake = make_client(team, family_name=org.sam.last_name.upper(), address="1 High St")
+    neighbour = make_client(team, family_name="Other", address="3 Mill Lane\nLeeds ls1 4ap")
+    org.sam.home_postcode_index = crypto.postcode_index("LS1 4AP")
+    org.sam.save()
+    ordinary_day(org)
+    org.access(org.sam, namesake, at(12), reason="team")
+    org.access(org.sam, neighbour, at(12, 5), reason="team")
+    org.access(org.pat, neighbour, at(12, 10), reason="team")  # pat lives elsewhere
+    evaluate_day(DAY)
+    assert found() == {
+        ("staff_connection", "sam", (namesake.reference,)),
+        ("staff_connection", "sam", (neighbour.reference,)),
+    }
+    assert sorted(f.evidence["matched"] for f in Finding.objects.all()) == [
+        ["same postcode"],
+        ["same surname"],
+    ]
+
+
+def test_surname_and_postcode_matching_can_be_switched_off(org: Org) -> None:
+    Rule.objects.filter(kind=RuleKind.STAFF_CONNECTION).update(
+        parameters={"match_surname": False, "match_postcode": False}
+    )
+    namesake = make_client(org.alice.team, family_name=org.sam.last_name)
+    org.access(org.sam, namesake, at(12), reason="team")
+    evaluate_day(DAY)
+    assert found() == set()
+
+
+def test_older_records_get_their_surname_and_postcode_hashes_from_the_rebuild(org: Org) -> None:
+    Client.objects.filter(pk=org.alice.pk).update(family_name_index="", postcode_index="")
+    call_command("rebuild_blind_indexes", stdout=io.StringIO())
+    org.alice.refresh_from_db()
+    assert org.alice.family_name_index == crypto.surname_index("Person")
 
 
 def test_declared_connections_allowed_by_a_manager_can_be_left_out(org: Org) -> None:
