@@ -78,6 +78,8 @@ ROLE_HOMES: tuple[RoleHome, ...] = (
         ),
         (
             ("Access findings to review", "monitoring:findings"),
+            ("Access reports", "monitoring:report"),
+            ("Monthly access reports for the IG lead", "monitoring:monthly_list"),
             ("Break-the-glass reviews", "records:break_glass_reviews"),
         ),
     ),
@@ -93,6 +95,7 @@ ROLE_HOMES: tuple[RoleHome, ...] = (
         (
             ("Who has accessed a record", "records:access_log_lookup"),
             ("Access monitoring findings", "monitoring:findings"),
+            ("Monthly access reports", "monitoring:monthly_list"),
             ("Requests from data subjects, and their deadlines", "disclosures:deadlines"),
             ("Requests for information and the disclosure log", "disclosures:list"),
             ("Data-sharing agreements", "disclosures:agreements"),

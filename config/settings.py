@@ -336,6 +336,11 @@ CELERY_BEAT_SCHEDULE["monitoring-evaluate"] = {
     "task": "monitoring.tasks.evaluate_rules",
     "schedule": MONITORING_SCHEDULE,
 }
+# The monthly access report to the IG lead, for the month just ended.
+CELERY_BEAT_SCHEDULE["monitoring-monthly-report"] = {
+    "task": "monitoring.tasks.monthly_report",
+    "schedule": env_crontab("CONFIDE_MONITORING_REPORT_CRON", "0 6 1 * *"),
+}
 
 # --- Breaches ------------------------------------------------------------------------------------
 # Hours left of the 72 to notify the ICO at which the IG leads and the investigating officer are

@@ -25,12 +25,12 @@ from records.models import Client
 logger = logging.getLogger(__name__)
 
 
-def _local_zone() -> ZoneInfo:
+def local_zone() -> ZoneInfo:
     return ZoneInfo(settings.TIME_ZONE)
 
 
 def day_bounds(day: date) -> tuple[datetime, datetime]:
-    zone = _local_zone()
+    zone = local_zone()
     start = datetime.combine(day, time.min, tzinfo=zone)
     end = datetime.combine(day + timedelta(days=1), time.min, tzinfo=zone)
     return start, end
@@ -38,7 +38,7 @@ def day_bounds(day: date) -> tuple[datetime, datetime]:
 
 def load_day(day: date) -> rules.Day:
     start, end = day_bounds(day)
-    zone = _local_zone()
+    zone = local_zone()
     rows = (
         AuditEvent.objects.filter(occurred_at__gte=start, occurred_at__lt=end)
         .filter(rules.day_filter())

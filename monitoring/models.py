@@ -173,3 +173,18 @@ class AccessCount(models.Model):
 
     def __str__(self) -> str:
         return f"{self.events} x {self.action} on {self.day}"
+
+
+class MonthlyReport(models.Model):
+    """The access report for a calendar month, made by the scheduled job for the IG lead (000
+    §5.2: the data team report to the IG manager regularly). Its figures are kept as made."""
+
+    month = models.DateField(unique=True, help_text="The month's first day.")
+    made_at = models.DateTimeField(default=timezone.now)
+    figures = models.JSONField()
+
+    class Meta:
+        ordering = ["-month"]
+
+    def __str__(self) -> str:
+        return f"Access report for {self.month:%B %Y}"

@@ -11,18 +11,18 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from accounts.audit import audit_log, render_audited
 from accounts.models import AuditEvent, User
-from monitoring import policy, services
+from monitoring import policy, reports, services
 from monitoring.actions import MonitoringAction
 from monitoring.errors import MonitoringError, NotPermitted
-from monitoring.forms import FindingFilterForm, ReviewForm
+from monitoring.forms import FindingFilterForm, ReportForm, ReviewForm
 from monitoring.labels import action_label, reason_label
-from monitoring.models import Finding, FindingStatus, RuleKind
+from monitoring.models import Finding, FindingStatus, MonthlyReport, RuleKind
 from records.models import BreakGlassAccess, Client
 
 
@@ -178,3 +178,143 @@ def _finding_context(found: Finding) -> dict[str, Any]:
         if access is not None and not access.client.is_disposed:
             context["break_glass"] = access
     return context
+
+
+# --- Reports -------------------------------------------------------------------------------------
+
+
+def _scope(request: HttpRequest) -> tuple[ReportForm, reports.Scope | None]:
+    form = ReportForm(request.GET or ReportForm.last_month())
+    if not form.is_valid():
+        return form, None
+    data = form.cleaned_data
+    return form, reports.Scope(
+        start=data["start"],
+        end=data["end"],
+        user=data["person"],
+        team=data["team"],
+        client=data["record"],
+    )
+
+
+@require_http_methods(["GET"])
+def report(request: HttpRequest) -> HttpResponse:
+    user = _require_reader(request)
+    form, scope = _scope(request)
+    context: dict[str, Any] = {"form": form, "scope": scope, "query": request.GET.urlencode()}
+    if scope is not None:
+        found = reports.figures(scope)
+        context.update(
+            {
+                "figures": found,
+                "charts": [c for c in found.charts() if c.bars],
+                "rows": list(reports.rows(scope, limit=reports.DETAIL_ROWS)),
+                "detail_limit": reports.DETAIL_ROWS,
+            }
+        )
+    with transaction.atomic():
+        audit_log(
+            action=MonitoringAction.REPORT_VIEWED,
+            actor=user,
+            reason="data_team" if policy.may_monitor(user) else "ig_duty",
+            detail={**scope.audit_detail(), "format": "page"} if scope else {"invalid": True},
+            request=request,
+        )
+        return render(request, "monitoring/report.html", context)
+
+
+def _export(request: HttpRequest, kind: str) -> tuple[User, reports.Scope]:
+    user = _require_reader(request)
+    _, scope = _scope(request)
+    if scope is None:
+        raise Http404("Choose a valid period on the report page first")
+    audit_log(
+        action=MonitoringAction.REPORT_EXPORTED,
+        actor=user,
+        reason="data_team" if policy.may_monitor(user) else "ig_duty",
+        detail={**scope.audit_detail(), "format": kind},
+        request=request,
+    )
+    return user, scope
+
+
+@require_http_methods(["GET"])
+def report_csv(request: HttpRequest) -> StreamingHttpResponse:
+    with transaction.atomic():
+        _, scope = _export(request, "csv")
+    response = StreamingHttpResponse(reports.csv_lines(scope), content_type="text/csv")
+    response["Content-Disposition"] = (
+        f'attachment; filename="access-report-{scope.start}-{scope.end}.csv"'
+    )
+    return response
+
+
+@require_http_methods(["GET"])
+def report_pdf(request: HttpRequest) -> HttpResponse:
+    with transaction.atomic():
+        _, scope = _export(request, "pdf")
+        content = reports.as_pdf(
+            "Access monitoring report",
+            scope.describe(),
+            reports.figures(scope),
+            list(reports.rows(scope, limit=500)),
+        )
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = (
+        f'attachment; filename="access-report-{scope.start}-{scope.end}.pdf"'
+    )
+    return response
+
+
+@require_http_methods(["GET"])
+def monthly_list(request: HttpRequest) -> HttpResponse:
+    _require_reader(request)
+    return render(
+        request, "monitoring/monthly_list.html", {"reports": MonthlyReport.objects.all()[:60]}
+    )
+
+
+def _monthly(request: HttpRequest, report_id: int) -> tuple[User, MonthlyReport]:
+    user = _require_reader(request)
+    found = MonthlyReport.objects.filter(pk=report_id).first()
+    if found is None:
+        raise Http404("No such report")
+    return user, found
+
+
+@require_http_methods(["GET"])
+def monthly(request: HttpRequest, report_id: int) -> HttpResponse:
+    user, made = _monthly(request, report_id)
+    found = reports.Figures.from_json(made.figures)
+    return render_audited(
+        request,
+        "monitoring/monthly.html",
+        {"report": made, "figures": found, "charts": [c for c in found.charts() if c.bars]},
+        action=MonitoringAction.REPORT_VIEWED,
+        target=made,
+        reason="data_team" if policy.may_monitor(user) else "ig_duty",
+        detail={"month": made.month.isoformat(), "format": "page"},
+    )
+
+
+@require_http_methods(["GET"])
+def monthly_pdf(request: HttpRequest, report_id: int) -> HttpResponse:
+    user, made = _monthly(request, report_id)
+    with transaction.atomic():
+        audit_log(
+            action=MonitoringAction.REPORT_EXPORTED,
+            actor=user,
+            target=made,
+            reason="data_team" if policy.may_monitor(user) else "ig_duty",
+            detail={"month": made.month.isoformat(), "format": "pdf"},
+            request=request,
+        )
+        content = reports.as_pdf(
+            f"Access monitoring report for {made.month:%B %Y}",
+            f"The whole organisation, {made.month:%B %Y}",
+            reports.Figures.from_json(made.figures),
+            [],
+        )
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="access-report-{made.month:%Y-%m}.pdf"'
+    return response

@@ -21,7 +21,7 @@ from breaches import services as breach_services
 from breaches.models import Breach
 from disclosures import services as disclosure_services
 from disclosures.models import DataSharingAgreement, DisclosureCase, Release
-from monitoring.models import Finding, Rule, RuleKind
+from monitoring.models import Finding, MonthlyReport, Rule, RuleKind
 from records import policy, services
 from records.models import Client, ConflictDeclaration
 from retention import services as retention_services
@@ -305,6 +305,12 @@ MATRIX: dict[str, Row] = {
     # allocated practitioner, who is not shown findings about themselves
     "monitoring:findings": MONITORING_READERS,
     "monitoring:finding": MONITORING_READERS,
+    "monitoring:report": MONITORING_READERS,
+    "monitoring:report_csv": MONITORING_READERS,
+    "monitoring:report_pdf": MONITORING_READERS,
+    "monitoring:monthly_list": MONITORING_READERS,
+    "monitoring:monthly": MONITORING_READERS,
+    "monitoring:monthly_pdf": MONITORING_READERS,
     # statistics for funders and the IG group (reports.policy): aggregated and suppressed, the
     # IG lead's and the Guardian's; being refused says nothing about anyone, so 403
     "reports:statistics": STATISTICS,
@@ -597,6 +603,9 @@ def _world() -> World:
     }
     breaches = _breaches(reporter=alloc, client=client, ig_lead=users[IG_LEAD], officer=manager)
     finding = _finding(subject=alloc, client=client)
+    monthly = MonthlyReport.objects.create(
+        month=datetime.date(2026, 1, 1), figures={"source": "rollup"}
+    )
     browsers = {ANONYMOUS: Browser(), PASSWORD_ONLY: _password_only(users[PASSWORD_ONLY])}
     for key, user in users.items():
         if key != PASSWORD_ONLY:
@@ -621,6 +630,7 @@ def _world() -> World:
             "certificate_id": retention["certificate"].pk,
             "breach_id": breaches["assigned"].uuid,
             "finding_id": finding.uuid,
+            "report_id": monthly.pk,
         },
         per_url={
             "disclosures:decide": {"case_id": cases["new"].uuid},
