@@ -94,7 +94,10 @@ class DayResult:
 
 
 def evaluate_day(day: date) -> DayResult | None:
-    """Evaluate one day; None if it had already been done (by this run or another)."""
+    """Evaluate one day; None if it had already been done (by this run or another), or is not
+    over yet (a day is evaluated once, whole)."""
+    if day >= timezone.localdate():
+        return None
     try:
         with transaction.atomic():
             if EvaluatedDay.objects.filter(day=day).exists():

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
+from django.utils import timezone
 
 from accounts.audit import append_event
 from accounts.models import AuditEvent, User
@@ -388,6 +389,13 @@ def test_the_nightly_job_resumes_after_the_last_day_done_up_to_yesterday(
         (RuleKind.DENIED, {"min_attempts": 2.5}, "whole number"),
     ],
 )
+def test_a_day_not_yet_over_is_never_evaluated(org: Org) -> None:
+    today = timezone.localdate()
+    assert evaluate_day(today) is None
+    assert evaluate_day(today + timedelta(days=3)) is None
+    assert not EvaluatedDay.objects.exists()
+
+
 def test_bad_parameters_are_refused_with_a_message(
     kind: str, parameters: dict[str, object], message: str
 ) -> None:
