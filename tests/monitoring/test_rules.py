@@ -377,6 +377,13 @@ def test_the_nightly_job_resumes_after_the_last_day_done_up_to_yesterday(
     assert Finding.objects.count() == 1
 
 
+def test_a_day_not_yet_over_is_never_evaluated(org: Org) -> None:
+    today = timezone.localdate()
+    assert evaluate_day(today) is None
+    assert evaluate_day(today + timedelta(days=3)) is None
+    assert not EvaluatedDay.objects.exists()
+
+
 @pytest.mark.parametrize(
     ("kind", "parameters", "message"),
     [
@@ -389,13 +396,6 @@ def test_the_nightly_job_resumes_after_the_last_day_done_up_to_yesterday(
         (RuleKind.DENIED, {"min_attempts": 2.5}, "whole number"),
     ],
 )
-def test_a_day_not_yet_over_is_never_evaluated(org: Org) -> None:
-    today = timezone.localdate()
-    assert evaluate_day(today) is None
-    assert evaluate_day(today + timedelta(days=3)) is None
-    assert not EvaluatedDay.objects.exists()
-
-
 def test_bad_parameters_are_refused_with_a_message(
     kind: str, parameters: dict[str, object], message: str
 ) -> None:
