@@ -11,15 +11,17 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.audit import audit_log
-from accounts.models import Role, Team, TOTPDevice, User
+from accounts.audit import append_event, audit_log
+from accounts.models import AuditEvent, Role, Team, TOTPDevice, User
 from accounts.services import backup_codes_replace
 from breaches import services as breaches
 from breaches.models import Breach
 from disclosures import services as disclosures
 from disclosures.models import DataSharingAgreement, DisclosureCase, RequestKind
+from monitoring.evaluate import evaluate
+from monitoring.models import Finding
 from records import services as records
-from records.models import Client, ClientStatus, EntryKind, ReferralSource
+from records.models import Allocation, Client, ClientStatus, EntryKind, ReferralSource
 from retention import services as retention
 from retention.models import LegalHold
 from retention.sweep import run_sweep
@@ -87,6 +89,7 @@ class Command(BaseCommand):
             self._disclosures()
             self._breaches()
             self._retention(teams)
+            self._monitoring()
             audit_log(
                 action="demo.created",
                 actor=None,
@@ -408,6 +411,35 @@ class Command(BaseCommand):
             destroyed_on=datetime.date(2026, 4, 12),
             description="Four archive boxes of paper case files, talking therapies, closed 2015.",
         )
+
+    def _monitoring(self) -> None:
+        """Late last night the practitioner opened a record and two of its entries: the nightly
+        rules raise an after-hours finding for the data team to review."""
+        if Finding.objects.exists():
+            return
+        practitioner = User.objects.get(username="practitioner")
+        client = Client.objects.get(reference="DEMO-0001")
+        late = datetime.datetime.combine(
+            timezone.localdate() - datetime.timedelta(days=1),
+            datetime.time(23, 20),
+            tzinfo=timezone.get_current_timezone(),
+        )
+        for minute, action in enumerate(("client.viewed", "entry.viewed", "entry.viewed")):
+            append_event(
+                AuditEvent(
+                    actor=practitioner,
+                    action=action,
+                    outcome="success",
+                    object_type="records.client",
+                    object_id=str(client.pk),
+                    reason="allocation",
+                ),
+                occurred_at=late + datetime.timedelta(minutes=4 * minute),
+            )
+        Allocation.objects.filter(client=client, worker=practitioner).update(
+            started_at=late - datetime.timedelta(days=30)
+        )
+        evaluate()
 
     def _person(
         self,
