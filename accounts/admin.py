@@ -5,12 +5,14 @@ from typing import Any
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.contrib.auth.forms import UserChangeForm
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 
 from accounts import selectors, services
 from accounts.models import (
+    AuditArchive,
     AuditEvent,
     ConfidentialityPolicy,
     Notification,
@@ -61,17 +63,52 @@ def _with_reason(
     )
 
 
+class StaffChangeForm(UserChangeForm[User]):
+    home_postcode = forms.CharField(
+        label="Home postcode",
+        required=False,
+        max_length=10,
+        help_text="Kept only as a keyed hash, never shown again: access monitoring uses it to "
+        "notice a member of staff opening a client record at their own address. Leave empty "
+        "to keep what is held; enter NONE to remove it.",
+    )
+
+    def clean_home_postcode(self) -> str | None:
+        from records.crypto import find_postcode, postcode_index
+
+        value = self.cleaned_data["home_postcode"].strip()
+        if not value:
+            return None  # unchanged
+        if value.upper() == "NONE":
+            return ""
+        if not find_postcode(value):
+            raise forms.ValidationError("Enter a UK postcode, for example LS1 4AP")
+        return postcode_index(value)
+
+    def save(self, commit: bool = True) -> User:
+        index = self.cleaned_data.get("home_postcode")
+        if index is not None:
+            self.instance.home_postcode_index = index
+        return super().save(commit=commit)
+
+
 @admin.register(User)
 class UserAdmin(BaseUserAdmin[User]):
+    form = StaffChangeForm
     list_display = ("username", "first_name", "last_name", "is_active", "is_staff", "role_list")
     list_filter = ("is_active", "is_staff", "groups", "teams")
     fieldsets = (
         *(BaseUserAdmin.fieldsets or ()),
         ("Teams", {"fields": ("teams",)}),
+        ("Access monitoring", {"fields": ("home_postcode", "home_postcode_held")}),
     )
     filter_horizontal = ("groups", "user_permissions", "teams")
-    readonly_fields = ("last_login", "date_joined", "password_changed_at")
+    readonly_fields = ("last_login", "date_joined", "password_changed_at", "home_postcode_held")
     actions = ["reset_second_factor", "disable_accounts"]
+
+    @admin.display(description="Home postcode held")
+    def home_postcode_held(self, obj: User) -> str:
+        return "Yes (as a keyed hash)" if obj.home_postcode_index else "No"
 
     @admin.display(description="Roles")
     def role_list(self, obj: User) -> str:
@@ -167,6 +204,14 @@ class AuditEventAdmin(ReadOnlyAdmin):
     list_filter = ("outcome", "action")
     list_select_related = ("actor",)
     show_full_result_count = False
+
+
+@admin.register(AuditArchive)
+class AuditArchiveAdmin(ReadOnlyAdmin):
+    """Months of the audit trail detached from the live database (`audit_partitions detach`),
+    and where the chain stood at the end of each."""
+
+    list_display = ("month", "partition", "events", "last_seq", "detached_at")
 
 
 @admin.register(Notification)

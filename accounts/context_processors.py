@@ -37,6 +37,8 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         items.append(("Find a client", reverse("records:search")))
     if user.has_role(Role.CALDICOTT_GUARDIAN):
         items.append(("Guardian's queue", reverse("disclosures:guardian_queue")))
+    if user.has_role(Role.DATA_TEAM) or user.has_role(Role.IG_LEAD):
+        items.append(("Access monitoring", reverse("monitoring:findings")))
     if user.has_role(Role.IG_LEAD):
         items.append(("Data-subject requests", reverse("disclosures:deadlines")))
     if user.has_role(Role.IG_LEAD) or user.has_role(Role.CALDICOTT_GUARDIAN):
@@ -57,6 +59,8 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         items.append(("Retention", reverse("retention:overview")))
     elif user.has_role(Role.MANAGER) or user.has_role(Role.CALDICOTT_GUARDIAN):
         items.append(("Disposal reviews", reverse("retention:reviews")))
+    if user.has_role(Role.IG_LEAD) or user.has_role(Role.CALDICOTT_GUARDIAN):
+        items.append(("Statistics", reverse("reports:statistics")))
     unread = unread_notification_count(user)
     items.append(
         (

@@ -48,6 +48,9 @@ class Team(models.Model):
 class User(AbstractUser):
     teams = models.ManyToManyField(Team, blank=True, related_name="members")
     password_changed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Staff details are confidential too (003): only a keyed hash of the home postcode is kept,
+    # for access monitoring to notice a member of staff opening a record at their own address.
+    home_postcode_index = models.CharField(max_length=64, blank=True, editable=False)
 
     @property
     def role_names(self) -> frozenset[str]:
@@ -323,10 +326,20 @@ class AuditEvent(models.Model):
     a record later leaves its audit events pseudonymous without touching them.
     """
 
-    seq = models.PositiveBigIntegerField(unique=True, editable=False)
+    # The chain's own sequence is the key. On PostgreSQL the table is partitioned by month on
+    # occurred_at (accounts.partitions), so there the key is (seq, occurred_at): the database
+    # cannot hold a key across partitions, and the chain head's lock keeps seq unique.
+    seq = models.PositiveBigIntegerField(primary_key=True, editable=False)
     occurred_at = models.DateTimeField(editable=False)
+    # audit_by_actor below leads with the actor, so the foreign key needs no index of its own.
     actor = models.ForeignKey(
-        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+", editable=False
+        User,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+        db_index=False,
     )
     action = models.CharField(max_length=64, editable=False)
     outcome = models.CharField(max_length=16, choices=AuditOutcome.choices, editable=False)
@@ -363,3 +376,28 @@ class AuditChainHead(models.Model):
 
     def __str__(self) -> str:
         return f"audit chain head at event {self.seq}"
+
+
+class AuditArchive(models.Model):
+    """Where the chain stood when a month's partition left the live database (detached for the
+    operator to dump and keep offline): verification of the rest starts from here."""
+
+    partition = models.CharField(max_length=63, unique=True)
+    month = models.DateField()
+    events = models.PositiveBigIntegerField()
+    first_seq = models.PositiveBigIntegerField(null=True, blank=True)
+    last_seq = models.PositiveBigIntegerField(
+        help_text="The chain's last event up to and including this month."
+    )
+    last_hash = models.CharField(max_length=64)
+    detached_at = models.DateTimeField(default=timezone.now)
+    detached_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["month"]
+        verbose_name = "archived audit month"
+
+    def __str__(self) -> str:
+        return f"audit events of {self.month:%B %Y} (detached)"

@@ -76,7 +76,12 @@ ROLE_HOMES: tuple[RoleHome, ...] = (
             "Monitor access to client records, including break-the-glass use",
             "Review access findings and report them to the IG lead",
         ),
-        (("Break-the-glass reviews", "records:break_glass_reviews"),),
+        (
+            ("Access findings to review", "monitoring:findings"),
+            ("Access reports", "monitoring:report"),
+            ("Monthly access reports for the IG lead", "monitoring:monthly_list"),
+            ("Break-the-glass reviews", "records:break_glass_reviews"),
+        ),
     ),
     RoleHome(
         Role.IG_LEAD,
@@ -89,6 +94,8 @@ ROLE_HOMES: tuple[RoleHome, ...] = (
         ),
         (
             ("Who has accessed a record", "records:access_log_lookup"),
+            ("Access monitoring findings", "monitoring:findings"),
+            ("Monthly access reports", "monitoring:monthly_list"),
             ("Requests from data subjects, and their deadlines", "disclosures:deadlines"),
             ("Requests for information and the disclosure log", "disclosures:list"),
             ("Data-sharing agreements", "disclosures:agreements"),
@@ -96,6 +103,7 @@ ROLE_HOMES: tuple[RoleHome, ...] = (
             ("Disposal reviews", "retention:reviews"),
             ("The breach register", "breaches:register"),
             ("Breach report for the IG group", "breaches:ig_report"),
+            ("Statistics for funders and the IG group", "reports:statistics"),
         ),
     ),
     RoleHome(
@@ -110,6 +118,7 @@ ROLE_HOMES: tuple[RoleHome, ...] = (
             ("The breach register", "breaches:register"),
             ("Destructions to confirm", "retention:reviews"),
             ("Disposal certificates", "retention:certificates"),
+            ("Statistics for funders and the IG group", "reports:statistics"),
         ),
     ),
 )

@@ -8,6 +8,7 @@ from typing import Any
 from celery import shared_task
 from django.db import transaction
 
+from accounts import partitions
 from accounts.audit import AuditAction, anchor_chain_head, audit_log, verify_chain
 from accounts.models import AuditOutcome
 
@@ -41,3 +42,9 @@ def verify_audit_chain() -> dict[str, Any]:
     if not report.intact:
         logger.error("audit chain verification found %d problem(s)", len(report.problems))
     return {"checked": report.checked, "intact": report.intact, "problems": report.problems[:50]}
+
+
+@shared_task(autoretry_for=(Exception,), retry_backoff=True, max_retries=5)
+def ensure_audit_partitions() -> list[str]:
+    """Keep the audit trail's monthly partitions made a year ahead (PostgreSQL)."""
+    return partitions.ensure_ahead(12)

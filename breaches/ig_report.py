@@ -305,7 +305,7 @@ def as_pdf(f: Figures) -> bytes:
         new_y=YPos.NEXT,
     )
     for item in charts(f):
-        _pdf_chart(pdf, item)
+        pdf_chart(pdf, item)
     section = ""
     for name, measure, value in summary_rows(f):
         if name == "Period":
@@ -334,7 +334,7 @@ def as_pdf(f: Figures) -> bytes:
     return bytes(pdf.output())
 
 
-def _pdf_chart(pdf: FPDF, item: Chart) -> None:
+def pdf_chart(pdf: FPDF, item: Chart) -> None:
     pdf.ln(3)
     pdf.set_font("body", "B", 12)
     pdf.multi_cell(0, 7, item.title, new_x=XPos.LMARGIN, new_y=YPos.NEXT)

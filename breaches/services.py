@@ -228,14 +228,22 @@ def _spellings(references: set[str]) -> list[str]:
 
 
 def breach_report(
-    *, actor: User, details: BreachDetails, request: HttpRequest | None = None
+    *,
+    actor: User,
+    details: BreachDetails,
+    request: HttpRequest | None = None,
+    vetted_clients: Sequence[Client] = (),
 ) -> Breach:
     """Report an actual or suspected breach, or a near miss. The IG leads are notified at once;
-    for an urgent-safety case, with the prompt to warn the person."""
+    for an urgent-safety case, with the prompt to warn the person.
+
+    ``vetted_clients`` are records the caller's own policy has already let the reporter name
+    though they may not open them: access monitoring's evidence, which the data team reviewed."""
     if not policy.may_report(actor):
         raise NotPermitted("You cannot report a breach")
     _check_details(details)
     clients = _linked_clients(actor, details.client_references)
+    clients += [client for client in vetted_clients if client not in clients]
     if (
         details.release is not None
         and not policy.linkable_releases(actor).filter(pk=details.release.pk).exists()

@@ -83,6 +83,8 @@ INSTALLED_APPS = [
     "disclosures",
     "breaches",
     "retention",
+    "monitoring",
+    "reports",
 ]
 
 MIDDLEWARE = [
@@ -188,6 +190,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "accounts.tasks.verify_audit_chain",
         "schedule": timedelta(hours=env_int("CONFIDE_AUDIT_VERIFY_HOURS", 24, minimum=1)),
     },
+    "ensure-audit-partitions": {
+        "task": "accounts.tasks.ensure_audit_partitions",
+        "schedule": timedelta(days=1),
+    },
     "expire-break-glass": {
         "task": "records.tasks.expire_break_glass",
         "schedule": timedelta(minutes=15),
@@ -209,6 +215,10 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": timedelta(hours=1),
     },
 }
+
+# Months of audit trail kept in the live database; `audit_partitions detach` refuses younger ones.
+# The default is the eight years of the retention schedule.
+AUDIT_ONLINE_MONTHS = env_int("CONFIDE_AUDIT_ONLINE_MONTHS", 96, minimum=13)
 
 # --- Keys kept outside the database --------------------------------------------------------------
 # Field encryption: comma-separated Fernet keys, newest first; older ones still decrypt.
@@ -317,12 +327,32 @@ CELERY_BEAT_SCHEDULE["retention-reminder"] = {
     "schedule": RETENTION_REMINDER_SCHEDULE,
 }
 
+# --- Access monitoring ---------------------------------------------------------------------------
+# The data team's rules run nightly over each whole day of the audit trail not yet evaluated.
+MONITORING_SCHEDULE = env_crontab("CONFIDE_MONITORING_CRON", "15 1 * * *")
+# On the first run, how many days back to start.
+MONITORING_FIRST_DAYS = env_int("CONFIDE_MONITORING_FIRST_DAYS", 7, minimum=1)
+CELERY_BEAT_SCHEDULE["monitoring-evaluate"] = {
+    "task": "monitoring.tasks.evaluate_rules",
+    "schedule": MONITORING_SCHEDULE,
+}
+# The monthly access report to the IG lead, for the month just ended.
+CELERY_BEAT_SCHEDULE["monitoring-monthly-report"] = {
+    "task": "monitoring.tasks.monthly_report",
+    "schedule": env_crontab("CONFIDE_MONITORING_REPORT_CRON", "0 6 1 * *"),
+}
+
 # --- Breaches ------------------------------------------------------------------------------------
 # Hours left of the 72 to notify the ICO at which the IG leads and the investigating officer are
 # notified (each mark once per breach; once more when the 72 hours have passed).
 BREACH_ESCALATE_HOURS = env_int_list(
     "CONFIDE_BREACH_ESCALATE_HOURS", [24, 6], minimum=1, maximum=71, example="24,6"
 )
+
+# --- Statistics for funders and the IG group ---------------------------------------------------
+# Counts from 1 to one less than this are shown as "<5" (with secondary suppression so they
+# cannot be worked out from the totals); 1 suppresses nothing.
+STATS_SUPPRESS_BELOW = env_int("CONFIDE_STATS_SUPPRESS_BELOW", 5, minimum=1)
 
 # --- Accounts and sign-in -----------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"

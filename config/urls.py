@@ -11,5 +11,7 @@ urlpatterns = [
     path("disclosures/", include("disclosures.urls")),
     path("breaches/", include("breaches.urls")),
     path("retention/", include("retention.urls")),
+    path("monitoring/", include("monitoring.urls")),
+    path("reports/", include("reports.urls")),
     path("admin/", admin.site.urls),
 ]

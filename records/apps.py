@@ -22,7 +22,13 @@ class RecordsConfig(AppConfig):
 
         auditlog.register(
             models.Client,
-            exclude_fields=[*sealed(models.Client), "nhs_number_index", "name_dob_index"],
+            exclude_fields=[
+                *sealed(models.Client),
+                "nhs_number_index",
+                "name_dob_index",
+                "family_name_index",
+                "postcode_index",
+            ],
         )
         auditlog.register(models.Allocation)
         auditlog.register(models.BreakGlassAccess, exclude_fields=sealed(models.BreakGlassAccess))

@@ -224,3 +224,22 @@ def seal_bytes(cipher: AESGCM, data: bytes, *, aad: bytes) -> bytes:
 
 def open_bytes(cipher: AESGCM, sealed: bytes, *, aad: bytes) -> bytes:
     return _open(cipher, sealed, aad)
+
+
+_POSTCODE = re.compile(r"\b([A-Z]{1,2}[0-9][A-Z0-9]?)\s*([0-9][A-Z]{2})\b")
+
+
+def find_postcode(address: str) -> str:
+    """The last UK postcode in an address, as 'AB12CD'; empty if there is none."""
+    found = _POSTCODE.findall(address.upper())
+    return "".join(found[-1]) if found else ""
+
+
+def surname_index(family_name: str) -> str:
+    surname = normalise_name(family_name)
+    return blind_index("surname", surname) if surname else ""
+
+
+def postcode_index(address: str) -> str:
+    postcode = find_postcode(address)
+    return blind_index("postcode", postcode) if postcode else ""

@@ -15,6 +15,7 @@ from records.models import (
     ConsentRecipient,
     EntryKind,
     RecipientCategory,
+    ReferralSource,
     SpecialCategory,
 )
 from records.services import (
@@ -88,6 +89,15 @@ class ClientDetailsForm(forms.Form):
         error_messages={"invalid": "Enter an email address like name@example.org"},
     )
     referred_on = _date("Date of referral", required=True)
+    referral_source = forms.ChoiceField(
+        label="Referral source",
+        help_text="Who made the referral. Counted, without names, in the statistics for funders.",
+        choices=[("", "Choose where the referral came from"), *ReferralSource.choices],
+        error_messages={
+            "required": "Choose where the referral came from",
+            "invalid_choice": "Choose where the referral came from, from the list",
+        },
+    )
     referrer_name = _text("Referrer's name", help_text="The person who made the referral.")
     referrer_organisation = _text("Referrer's organisation")
     referrer_contact = _text("Referrer's phone or email")

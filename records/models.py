@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
-from typing import Any
+from typing import Any, Protocol
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.conf import settings
@@ -36,7 +36,16 @@ class SealedModel(models.Model):
         raise NotImplementedError
 
 
-def _own_key_cipher(instance: Client | ConflictDeclaration) -> AESGCM:
+class OwnKeyHolder(Protocol):
+    """A row that keeps its own data key, wrapped: client records, declarations, findings."""
+
+    uuid: uuid.UUID
+    data_key_wrapped: Any
+    data_key_master_id: str
+    __dict__: dict[str, Any]
+
+
+def own_key_cipher(instance: OwnKeyHolder) -> AESGCM:
     """The cipher of a row that holds its own wrapped data key, made on first use and kept on
     the instance, so a page of rows unwraps each key (and reads each key share) once."""
     cipher: AESGCM | None = instance.__dict__.get("_cipher")
@@ -46,7 +55,7 @@ def _own_key_cipher(instance: Client | ConflictDeclaration) -> AESGCM:
     return cipher
 
 
-def _own_data_key(instance: Client | ConflictDeclaration) -> bytes:
+def _own_data_key(instance: OwnKeyHolder) -> bytes:
     client_uuid = str(instance.uuid)
     # Only client records have key shares, because disposal destroys them; a declaration is
     # not disposed of with a record, so its key is wrapped by the master key alone.
@@ -89,6 +98,21 @@ class ClientStatus(models.TextChoices):
     CLOSED = "closed", "Closed"
 
 
+class ReferralSource(models.TextChoices):
+    """Who made the referral, as a category. Not personal data (the referrer's name and
+    organisation are, and are sealed), so it survives disposal and the statistics count it."""
+
+    SELF = "self", "Self-referral"
+    GP = "gp", "GP"
+    NHS_OTHER = "nhs_other", "Another NHS service"
+    LOCAL_AUTHORITY = "local_authority", "Local authority or social care"
+    CRIMINAL_JUSTICE = "criminal_justice", "Police, probation or criminal justice"
+    HOUSING = "housing", "Housing provider"
+    VOLUNTARY = "voluntary", "Voluntary or community sector"
+    FAMILY_FRIEND = "family_friend", "Family or friend"
+    OTHER = "other", "Other"
+
+
 class Client(SealedModel):
     """A client (service user) record: identifiers, referral, appointments, status, flags."""
 
@@ -111,9 +135,19 @@ class Client(SealedModel):
     email_sealed = models.BinaryField(default=b"", editable=False)
     nhs_number_index = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
     name_dob_index = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    # For access monitoring's staff-as-client check: the surname alone, and the postcode.
+    family_name_index = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    postcode_index = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
 
     # Referral.
     referred_on = models.DateField(default=timezone.localdate)
+    referral_source = models.CharField(
+        max_length=20,
+        choices=ReferralSource.choices,
+        blank=True,
+        default="",
+        help_text="Who referred, as a category; blank on records made before it was asked.",
+    )
     referrer_name_sealed = models.BinaryField(default=b"", editable=False)
     referrer_organisation_sealed = models.BinaryField(default=b"", editable=False)
     referrer_contact_sealed = models.BinaryField(default=b"", editable=False)
@@ -178,7 +212,7 @@ class Client(SealedModel):
     def sealing_cipher(self) -> AESGCM:
         if self.data_key_destroyed_at is not None:
             raise crypto.KeyDestroyed(f"the data key of client {self.uuid} was destroyed")
-        return _own_key_cipher(self)
+        return own_key_cipher(self)
 
     # --- Derived values -----------------------------------------------------------------------
 
@@ -344,7 +378,7 @@ class ConflictDeclaration(SealedModel):
     def sealing_cipher(self) -> AESGCM:
         # A declaration is about a person, not yet a record: it has its own data key, so it
         # survives being linked to (or never linked to) a client.
-        return _own_key_cipher(self)
+        return own_key_cipher(self)
 
 
 class EntryKind(models.TextChoices):

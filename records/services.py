@@ -35,6 +35,7 @@ from records.models import (
     Entry,
     EntryVersion,
     OffSiteRequest,
+    ReferralSource,
 )
 
 
@@ -102,6 +103,7 @@ class ClientDetails:
     phone: str = ""
     email: str = ""
     referred_on: date | None = None
+    referral_source: str = ""
     referrer_name: str = ""
     referrer_organisation: str = ""
     referrer_contact: str = ""
@@ -128,6 +130,7 @@ SEALED_DETAILS = (
     "restricted_reason",
 )
 PLAIN_DETAILS = (
+    "referral_source",
     "first_appointment_on",
     "first_appointment_attended",
     "deceased",
@@ -142,6 +145,8 @@ def _apply_details(client: Client, details: ClientDetails) -> list[str]:
         raise InvalidNHSNumber("That is not a valid NHS number: check the 10 digits")
     if details.restricted and not details.restricted_reason.strip():
         raise RecordError("Give the reason the record is restricted")
+    if details.referral_source and details.referral_source not in ReferralSource.values:
+        raise RecordError("Choose where the referral came from")
     changed: list[str] = []
     nhs = format_nhs_number(details.nhs_number) if details.nhs_number else ""
     values: dict[str, object] = {
@@ -165,12 +170,14 @@ def _apply_details(client: Client, details: ClientDetails) -> list[str]:
         changed.append("referred_on")
     client.nhs_number_index = nhs_number_index(nhs)
     client.name_dob_index = name_dob_index(client.family_name, details.date_of_birth)
+    client.family_name_index = crypto.surname_index(client.family_name)
+    client.postcode_index = crypto.postcode_index(client.address)
     return changed
 
 
 def _columns(changed: list[str]) -> list[str]:
     """The columns behind the changed details, with the search indexes they feed."""
-    columns = {"nhs_number_index", "name_dob_index"}
+    columns = {"nhs_number_index", "name_dob_index", "family_name_index", "postcode_index"}
     for name in changed:
         if name in SEALED_DETAILS or name == "date_of_birth":
             columns.add(f"{name}_sealed")

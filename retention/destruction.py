@@ -74,7 +74,7 @@ SEALED_UNDER_CLIENT: dict[type[SealedModel], str] = {
 SHREDDED_ONLY: frozenset[type[SealedModel]] = frozenset({Release, ReleaseCorrection})
 # Keyed hashes of identifiers, for exact-match search.
 BLIND_INDEXES: dict[type[models.Model], tuple[str, ...]] = {
-    Client: ("nhs_number_index", "name_dob_index"),
+    Client: ("nhs_number_index", "name_dob_index", "family_name_index", "postcode_index"),
     ConsentRecipient: ("name_index",),
 }
 

@@ -74,8 +74,8 @@ def _real_services(django_db_setup, django_db_blocker):
 @pytest.fixture(autouse=True)
 def _reference_data(request: pytest.FixtureRequest) -> Iterator[None]:
     """Transactional tests empty every table when they end, data-migration rows included (roles,
-    the first policy, the chain head, the retention classes). Put them back, with the migrations'
-    own idempotent code.
+    the first policy, the chain head, the retention classes, the monitoring rules). Put them
+    back, with the migrations' own idempotent code.
 
     That flush truncates every table, and PostgreSQL refuses TRUNCATE on the audit trail by
     trigger. The test role is a superuser, so the session skips triggers for the flush (as a
@@ -101,6 +101,8 @@ def _reference_data(request: pytest.FixtureRequest) -> Iterator[None]:
     migration.create_roles_head_policy(django_apps, None)
     classes = importlib.import_module("retention.migrations.0002_default_retention_classes")
     classes.create(django_apps, None)  # the default retention class, which every record has
+    rules = importlib.import_module("monitoring.migrations.0002_the_rules")
+    rules.create(django_apps, None)  # the access-monitoring rules
     yield
     _set_triggers(on=False)
 

@@ -26,6 +26,8 @@ def test_demo_creates_a_user_per_role_who_can_sign_in(capsys: pytest.CaptureFixt
             assert person.username in out
     assert User.objects.get(username="sysadmin").is_superuser
     assert ClientRecord.objects.count() == 8
+    # Every demo referral says where it came from, for the statistics.
+    assert not ClientRecord.objects.filter(referral_source="").exists()
     # Retention to walk through: a record flagged by the sweep, one under a legal hold, a paper
     # disposal certificate.
     review = DisposalReview.objects.get()
@@ -81,3 +83,14 @@ def test_demo_is_idempotent_and_prints_working_backup_codes(
     browser = Client()
     browser.post("/account/sign-in/", {"username": "sysadmin", "password": DEMO_PASSWORD})
     assert browser.post("/account/two-factor/", {"code": code}).status_code == 302
+
+
+def test_demo_gives_the_data_team_a_finding_to_review(capsys: pytest.CaptureFixture[str]) -> None:
+    call_command("demo_organisation")
+    call_command("demo_organisation")  # idempotent: still one finding
+    from monitoring.models import Finding
+
+    finding = Finding.objects.get()
+    assert finding.rule.kind == "after_hours"
+    assert finding.subject.username == "practitioner"
+    assert [c.reference for c in finding.clients.all()] == ["DEMO-0001"]

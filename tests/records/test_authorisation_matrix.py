@@ -21,6 +21,7 @@ from breaches import services as breach_services
 from breaches.models import Breach
 from disclosures import services as disclosure_services
 from disclosures.models import DataSharingAgreement, DisclosureCase, Release
+from monitoring.models import Finding, MonthlyReport, Rule, RuleKind
 from records import policy, services
 from records.models import Client, ConflictDeclaration
 from retention import services as retention_services
@@ -162,8 +163,11 @@ BREACH_INVESTIGATORS = row(
 BREACH_KEEPER = row(
     NOT_FOUND, **for_users((ALLOCATED, MANAGER, CALDICOTT_GUARDIAN), FORBIDDEN), ig_lead=OK
 )
+# Access monitoring (monitoring.policy): the data team and the IG lead they report to.
+MONITORING_READERS = row(FORBIDDEN, data_team=OK, ig_lead=OK)
 # The IG group's report holds no personal data; it is the IG lead's and the Guardian's.
 BREACH_REPORT = row(FORBIDDEN, ig_lead=OK, caldicott_guardian=OK)
+STATISTICS = row(FORBIDDEN, ig_lead=OK, caldicott_guardian=OK)
 
 # GET, for every named URL outside Django admin. Views that take only POST answer GET with 405
 # (the sign-in gate still comes first); their POST rows are in POST_MATRIX.
@@ -297,6 +301,21 @@ MATRIX: dict[str, Row] = {
     "breaches:tell_people": BREACH_KEEPER,
     "breaches:lessons": BREACH_KEEPER,
     "breaches:close": BREACH_KEEPER,
+    # access monitoring: the data team review, the IG lead reads; the finding is about the
+    # allocated practitioner, who is not shown findings about themselves
+    "monitoring:findings": MONITORING_READERS,
+    "monitoring:finding": MONITORING_READERS,
+    "monitoring:report": MONITORING_READERS,
+    "monitoring:report_csv": MONITORING_READERS,
+    "monitoring:report_pdf": MONITORING_READERS,
+    "monitoring:monthly_list": MONITORING_READERS,
+    "monitoring:monthly": MONITORING_READERS,
+    "monitoring:monthly_pdf": MONITORING_READERS,
+    # statistics for funders and the IG group (reports.policy): aggregated and suppressed, the
+    # IG lead's and the Guardian's; being refused says nothing about anyone, so 403
+    "reports:statistics": STATISTICS,
+    "reports:statistics_csv": STATISTICS,
+    "reports:statistics_pdf": STATISTICS,
 }
 
 # POST with empty data, for the views that take only POST and act on a record. An allowed person
@@ -583,6 +602,10 @@ def _world() -> World:
         SYSADMIN: _member("root", [], team_a, is_staff=True, is_superuser=True),
     }
     breaches = _breaches(reporter=alloc, client=client, ig_lead=users[IG_LEAD], officer=manager)
+    finding = _finding(subject=alloc, client=client)
+    monthly = MonthlyReport.objects.create(
+        month=datetime.date(2026, 1, 1), figures={"source": "rollup"}
+    )
     browsers = {ANONYMOUS: Browser(), PASSWORD_ONLY: _password_only(users[PASSWORD_ONLY])}
     for key, user in users.items():
         if key != PASSWORD_ONLY:
@@ -606,6 +629,8 @@ def _world() -> World:
             "hold_id": retention["hold"].uuid,
             "certificate_id": retention["certificate"].pk,
             "breach_id": breaches["assigned"].uuid,
+            "finding_id": finding.uuid,
+            "report_id": monthly.pk,
         },
         per_url={
             "disclosures:decide": {"case_id": cases["new"].uuid},
@@ -628,6 +653,22 @@ def _world() -> World:
             "breaches:close": {"breach_id": breaches["lessons_learned"].uuid},
         },
     )
+
+
+def _finding(*, subject: User, client: Client) -> Finding:
+    now = timezone.now()
+    finding = Finding.objects.create(
+        rule=Rule.objects.get(kind=RuleKind.AFTER_HOURS),
+        key="matrix",
+        subject=subject,
+        day=now.date(),
+        first_at=now,
+        last_at=now,
+        event_count=0,
+        summary="Matrix finding",
+    )
+    finding.clients.set([client])
+    return finding
 
 
 def _retention(team: Team, client: Client) -> dict[str, Any]:

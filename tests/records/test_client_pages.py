@@ -239,6 +239,7 @@ def _referral(team: Team, **changes: str) -> dict[str, str]:
         "date_of_birth": "1988-08-08",
         "nhs_number": "",
         "referred_on": "2026-11-01",
+        "referral_source": "gp",
         "referrer_name": "Dr Example",
     }
     data.update(changes)
@@ -256,6 +257,43 @@ def test_admin_staff_log_a_referral(team: Team) -> None:
     [event] = _events(adam, "client.created")
     assert "family_name" in event.detail["fields"]
     assert "Referral" not in str(event.detail)
+
+
+def test_a_referral_needs_its_source_and_the_record_shows_it(team: Team) -> None:
+    adam = _member("adam", "admin_staff", team)
+    browser = _browser(adam)
+    response = browser.post("/records/new/", _referral(team, referral_source=""))
+    assert response.status_code == 200
+    assert "Choose where the referral came from" in response.content.decode()
+    assert not Client.objects.exists()
+    browser.post("/records/new/", _referral(team, referral_source="criminal_justice"))
+    client = Client.objects.get()
+    assert client.referral_source == "criminal_justice"
+    page = browser.get(f"/records/{client.uuid}/").content.decode()
+    assert "Police, probation or criminal justice" in page
+    [event] = _events(adam, "client.created")
+    assert "referral_source" in event.detail["fields"]
+
+
+def test_an_old_record_without_a_source_must_be_given_one_when_its_details_change(
+    team: Team,
+) -> None:
+    adam = _member("adam", "admin_staff", team)
+    client = make_client(team)
+    assert client.referral_source == ""
+    browser = _browser(adam)
+    assert "Not recorded" in browser.get(f"/records/{client.uuid}/").content.decode()
+    form = browser.get(f"/records/{client.uuid}/details/").content.decode()
+    assert "Choose where the referral came from" in form  # the empty choice, selected
+    data = _referral(team, referral_source="")
+    data.pop("team")
+    response = browser.post(f"/records/{client.uuid}/details/", data)
+    assert response.status_code == 200
+    assert "Choose where the referral came from" in response.content.decode()
+    data["referral_source"] = "housing"
+    assert browser.post(f"/records/{client.uuid}/details/", data).status_code == 302
+    client.refresh_from_db()
+    assert client.referral_source == "housing"
 
 
 def test_a_referral_with_a_bad_nhs_number_is_refused_and_nothing_saved(team: Team) -> None:

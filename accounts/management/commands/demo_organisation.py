@@ -11,15 +11,17 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.audit import audit_log
-from accounts.models import Role, Team, TOTPDevice, User
+from accounts.audit import append_event, audit_log
+from accounts.models import AuditEvent, Role, Team, TOTPDevice, User
 from accounts.services import backup_codes_replace
 from breaches import services as breaches
 from breaches.models import Breach
 from disclosures import services as disclosures
 from disclosures.models import DataSharingAgreement, DisclosureCase, RequestKind
+from monitoring.evaluate import evaluate
+from monitoring.models import Finding
 from records import services as records
-from records.models import Client, ClientStatus, EntryKind
+from records.models import Allocation, Client, ClientStatus, EntryKind, ReferralSource
 from retention import services as retention
 from retention.models import LegalHold
 from retention.sweep import run_sweep
@@ -56,6 +58,18 @@ CLIENTS: list[tuple[str, str, str, str, int, ClientStatus]] = [
     ("Finley", "Invented", "1999-09-19", "", 1, ClientStatus.REFERRED),
 ]
 
+# Where each demo client's referral came from (a category, not personal data), by number.
+REFERRAL_SOURCES = {
+    1: ReferralSource.GP,
+    2: ReferralSource.SELF,
+    3: ReferralSource.GP,
+    4: ReferralSource.NHS_OTHER,
+    5: ReferralSource.HOUSING,
+    6: ReferralSource.LOCAL_AUTHORITY,
+    7: ReferralSource.SELF,
+    8: ReferralSource.SELF,
+}
+
 
 class Command(BaseCommand):
     help = (
@@ -75,6 +89,7 @@ class Command(BaseCommand):
             self._disclosures()
             self._breaches()
             self._retention(teams)
+            self._monitoring()
             audit_log(
                 action="demo.created",
                 actor=None,
@@ -118,6 +133,7 @@ class Command(BaseCommand):
                     address=f"{number} Demo Street\nExampletown\nZZ99 9ZZ",
                     phone=f"01632 960{number:03d}",
                     referred_on=datetime.date(2026, 1, 1) + datetime.timedelta(days=17 * number),
+                    referral_source=REFERRAL_SOURCES[number],
                     referrer_name="Dr Demo Referrer",
                     referrer_organisation="Example Medical Practice",
                     referrer_contact="01632 960999",
@@ -355,9 +371,9 @@ class Command(BaseCommand):
         manager = User.objects.get(username="manager")
         ig_lead = User.objects.get(username="ig.lead")
         old = []
-        for reference, given, family, born in (
-            ("DEMO-0007", "Gale", "Archived", "1960-02-11"),
-            ("DEMO-0008", "Harper", "Complained", "1972-10-05"),
+        for number, reference, given, family, born in (
+            (7, "DEMO-0007", "Gale", "Archived", "1960-02-11"),
+            (8, "DEMO-0008", "Harper", "Complained", "1972-10-05"),
         ):
             client = records.client_create(
                 actor=admin,
@@ -368,6 +384,7 @@ class Command(BaseCommand):
                     family_name=family,
                     date_of_birth=datetime.date.fromisoformat(born),
                     referred_on=datetime.date(2015, 3, 2),
+                    referral_source=REFERRAL_SOURCES[number],
                     referral_reason="Self-referral.",
                 ),
             )
@@ -394,6 +411,35 @@ class Command(BaseCommand):
             destroyed_on=datetime.date(2026, 4, 12),
             description="Four archive boxes of paper case files, talking therapies, closed 2015.",
         )
+
+    def _monitoring(self) -> None:
+        """Late last night the practitioner opened a record and two of its entries: the nightly
+        rules raise an after-hours finding for the data team to review."""
+        if Finding.objects.exists():
+            return
+        practitioner = User.objects.get(username="practitioner")
+        client = Client.objects.get(reference="DEMO-0001")
+        late = datetime.datetime.combine(
+            timezone.localdate() - datetime.timedelta(days=1),
+            datetime.time(23, 20),
+            tzinfo=timezone.get_current_timezone(),
+        )
+        for minute, action in enumerate(("client.viewed", "entry.viewed", "entry.viewed")):
+            append_event(
+                AuditEvent(
+                    actor=practitioner,
+                    action=action,
+                    outcome="success",
+                    object_type="records.client",
+                    object_id=str(client.pk),
+                    reason="allocation",
+                ),
+                occurred_at=late + datetime.timedelta(minutes=4 * minute),
+            )
+        Allocation.objects.filter(client=client, worker=practitioner).update(
+            started_at=late - datetime.timedelta(days=30)
+        )
+        evaluate()
 
     def _person(
         self,

@@ -1,4 +1,6 @@
-"""Recompute the keyed hashes behind exact-match search, after CONFIDE_BLIND_INDEX_KEY changes."""
+"""Recompute the keyed hashes behind exact-match search and access monitoring's staff-as-client
+check: after CONFIDE_BLIND_INDEX_KEY changes, and once for records made before the surname and
+postcode hashes existed."""
 
 from __future__ import annotations
 
@@ -7,6 +9,7 @@ from typing import Any
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from records import crypto
 from records.models import Client
 from records.services import name_dob_index, nhs_number_index
 
@@ -21,6 +24,8 @@ class Command(BaseCommand):
                 Client.objects.filter(pk=client.pk).update(
                     nhs_number_index=nhs_number_index(client.nhs_number),
                     name_dob_index=name_dob_index(client.family_name, client.date_of_birth),
+                    family_name_index=crypto.surname_index(client.family_name),
+                    postcode_index=crypto.postcode_index(client.address),
                 )
             done += 1
         self.stdout.write(f"Rebuilt the search indexes of {done} client records.")
