@@ -1466,10 +1466,13 @@ def totp_secret(key: bytes, username: str) -> bytes:
 
 
 def _partition_function() -> Callable[[date, date], Any] | None:
-    """``accounts.partitions.ensure_audit_partitions`` once the audit trail is partitioned."""
+    """The function that makes the audit trail's monthly partitions covering a range of dates
+    (``accounts.partitions.ensure``), where the trail is partitioned."""
     try:
-        from accounts import partitions  # type: ignore[attr-defined,unused-ignore]
+        from accounts import partitions
     except ImportError:
         return None
-    function: Callable[[date, date], Any] = partitions.ensure_audit_partitions
+    if not partitions.is_partitioned():
+        return None
+    function: Callable[[date, date], Any] = partitions.ensure
     return function
