@@ -219,7 +219,9 @@ def restore(schema: Schema, progress: Callable[[str], None]) -> None:
             cursor.execute(f"ALTER TABLE {q(table)} ADD CONSTRAINT {q(name)} {definition}")
         for name, definition in schema.indexes:
             progress(f"building {name}")
-            cursor.execute(definition)
+            # A partitioned table's index reads back as "ON ONLY", which would make it on the
+            # parent alone, invalid until each partition's is attached: build them all at once.
+            cursor.execute(definition.replace(" ON ONLY ", " ON ", 1))
         for table, name, definition in schema.foreign:
             progress(f"checking {name}")
             cursor.execute(f"ALTER TABLE {q(table)} ADD CONSTRAINT {q(name)} {definition}")

@@ -9,10 +9,11 @@ from typing import Any
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.db import transaction
+from django.db import connection, transaction
 from django.test import Client as WebClient
 from django.utils import timezone
 
+from accounts import partitions
 from accounts.audit import _canonical, _seal, verify_chain
 from accounts.models import AuditChainHead, AuditEvent, TOTPDevice, User
 from records import policy
@@ -78,6 +79,17 @@ def test_it_builds_the_sizes_asked_for_with_an_intact_chain(db, settings, tmp_pa
     assert client.date_of_birth
     # Everything before the end date, nothing in the future.
     assert not AuditEvent.objects.filter(occurred_at__gte=timezone.now()).exists()
+    # Loaded into the trail's monthly partitions, with every index rebuilt whole and valid.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f'SELECT count(*) FROM "{partitions.DEFAULT_PARTITION}"'  # noqa: S608
+        )
+        assert cursor.fetchone() == (0,)
+        cursor.execute(
+            "SELECT i.relname FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid "
+            "WHERE NOT x.indisvalid"
+        )
+        assert cursor.fetchall() == []
 
 
 def test_the_same_seed_gives_the_same_data(db, settings, tmp_path):
