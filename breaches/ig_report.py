@@ -14,13 +14,13 @@ import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from pathlib import Path
 
 from django.conf import settings
 from django.utils import formats, timezone
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
+from accounts.documents import ReportDocument, csv_cell
 from breaches.models import Breach, Category, Kind
 
 CHART_WIDTH = 640
@@ -254,45 +254,21 @@ def charts(f: Figures) -> list[Chart]:
 # --- Exports ---------------------------------------------------------------------------------
 
 
-def _cell(value: str) -> str:
-    """A spreadsheet must not run a cell as a formula (CSV injection)."""
-    return f"'{value}" if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
-
-
 def as_csv(f: Figures) -> str:
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(["section", "measure", "value"])
     for row in summary_rows(f):
-        writer.writerow([_cell(value) for value in row])
+        writer.writerow([csv_cell(value) for value in row])
     for lesson in f.lessons:
         writer.writerow(
-            [_cell(value) for value in ("Lessons learned", lesson.reference, lesson.text)]
+            [csv_cell(value) for value in ("Lessons learned", lesson.reference, lesson.text)]
         )
     return out.getvalue()
 
 
-class _Report(FPDF):
-    def footer(self) -> None:
-        self.set_y(-15)
-        self.set_font("body", "", 8)
-        self.cell(
-            0, 10, f"Breach report for the IG group. Page {self.page_no()} of {{nb}}", align="C"
-        )
-
-
-def _font_dir() -> Path:
-    return Path(settings.DISCLOSURE_FONT_DIR)
-
-
 def as_pdf(f: Figures) -> bytes:
-    pdf = _Report(format="A4")
-    pdf.set_title("Breach report for the IG group")
-    pdf.set_creator(settings.ORGANISATION_NAME)
-    pdf.add_font("body", "", str(_font_dir() / "DejaVuSans.ttf"))
-    pdf.add_font("body", "B", str(_font_dir() / "DejaVuSans-Bold.ttf"))
-    pdf.set_auto_page_break(auto=True, margin=20)
-    pdf.add_page()
+    pdf = ReportDocument("Breach report for the IG group")
     pdf.set_font("body", "B", 16)
     pdf.multi_cell(0, 9, "Breach report for the IG group", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.set_font("body", "", 10)

@@ -21,9 +21,9 @@ from typing import Any
 from django.conf import settings
 from django.db.models import CharField, Count, QuerySet, Sum
 from django.db.models.functions import Cast, TruncDate
-from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
+from accounts.documents import ReportDocument, csv_cell
 from accounts.models import AuditEvent, AuditOutcome, Team, User
 from breaches.ig_report import Chart, chart, pdf_chart
 from breaches.ig_report import Count as Bar
@@ -345,17 +345,12 @@ def _rows(
 # --- Exports ------------------------------------------------------------------------------------
 
 
-def _cell(value: str) -> str:
-    """A spreadsheet must not run a cell as a formula (CSV injection)."""
-    return f"'{value}" if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
-
-
 def csv_lines(scope: Scope) -> Iterator[str]:
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(HEADINGS)
     for row in rows(scope):
-        writer.writerow([_cell(value) for value in row.as_list()])
+        writer.writerow([csv_cell(value) for value in row.as_list()])
         if out.tell() > 65536:
             yield out.getvalue()
             out.seek(0)
@@ -363,24 +358,8 @@ def csv_lines(scope: Scope) -> Iterator[str]:
     yield out.getvalue()
 
 
-class _Document(FPDF):
-    def footer(self) -> None:
-        self.set_y(-15)
-        self.set_font("body", "", 8)
-        self.cell(0, 10, f"Access monitoring report. Page {self.page_no()} of {{nb}}", align="C")
-
-
 def as_pdf(title: str, scope_text: str, found: Figures, detail: list[Row]) -> bytes:
-    from pathlib import Path
-
-    fonts = Path(settings.DISCLOSURE_FONT_DIR)
-    pdf = _Document(format="A4")
-    pdf.set_title(title)
-    pdf.set_creator(settings.ORGANISATION_NAME)
-    pdf.add_font("body", "", str(fonts / "DejaVuSans.ttf"))
-    pdf.add_font("body", "B", str(fonts / "DejaVuSans-Bold.ttf"))
-    pdf.set_auto_page_break(auto=True, margin=20)
-    pdf.add_page()
+    pdf = ReportDocument(title)
     pdf.set_font("body", "B", 16)
     pdf.multi_cell(0, 9, title, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.set_font("body", "", 10)

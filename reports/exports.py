@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import csv
 import io
-from pathlib import Path
 
 from django.conf import settings
 from django.utils import formats
-from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 from fpdf.fonts import FontFace
 
+from accounts.documents import ReportDocument, csv_cell
 from reports.statistics import Report
 
 TITLE = "Statistics for funders and the IG group"
@@ -28,11 +27,6 @@ def suppression_note(report: Report) -> str:
     )
 
 
-def _cell(value: str) -> str:
-    """A spreadsheet must not run a cell as a formula (CSV injection)."""
-    return f"'{value}" if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
-
-
 def as_csv(report: Report) -> str:
     """One line per cell: table, row, column, value."""
     out = io.StringIO()
@@ -46,29 +40,14 @@ def as_csv(report: Report) -> str:
     for table in report.tables:
         for row in table.rows:
             for column, cell in zip(table.columns, row.cells, strict=True):
-                writer.writerow([_cell(table.caption), _cell(row.label), _cell(column), cell.text])
+                writer.writerow(
+                    [csv_cell(table.caption), csv_cell(row.label), csv_cell(column), cell.text]
+                )
     return out.getvalue()
 
 
-class _Document(FPDF):
-    def footer(self) -> None:
-        self.set_y(-12)
-        self.set_font("body", "", 8)
-        self.cell(0, 8, f"{TITLE}. Page {self.page_no()} of {{nb}}", align="C")
-
-
-def _font_dir() -> Path:
-    return Path(settings.DISCLOSURE_FONT_DIR)
-
-
 def as_pdf(report: Report) -> bytes:
-    pdf = _Document(orientation="landscape", format="A4")
-    pdf.set_title(TITLE)
-    pdf.set_creator(settings.ORGANISATION_NAME)
-    pdf.add_font("body", "", str(_font_dir() / "DejaVuSans.ttf"))
-    pdf.add_font("body", "B", str(_font_dir() / "DejaVuSans-Bold.ttf"))
-    pdf.set_auto_page_break(auto=True, margin=16)
-    pdf.add_page()
+    pdf = ReportDocument(TITLE, orientation="landscape", margin=16)
     pdf.set_font("body", "B", 16)
     pdf.multi_cell(0, 9, TITLE, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.set_font("body", "", 10)
