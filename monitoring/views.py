@@ -145,6 +145,7 @@ def _finding_context(found: Finding) -> dict[str, Any]:
         .order_by("seq")
     )
     references = dict(found.clients.values_list("pk", "reference"))
+    client_references = sorted(references.values())
     missing = {int(e.object_id) for e in events if e.object_type == "records.client"} - set(
         references
     )
@@ -165,7 +166,7 @@ def _finding_context(found: Finding) -> dict[str, Any]:
         "finding": found,
         "rows": rows,
         "references": {str(ref) for ref in references.values()},
-        "client_references": sorted(found.clients.values_list("reference", flat=True)),
+        "client_references": client_references,
         "notes": found.review_notes if found.reviewed_at else "",
         "break_glass": None,
     }
