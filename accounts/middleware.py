@@ -14,12 +14,16 @@ from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
+from django.db import DEFAULT_DB_ALIAS
+from django.db.models import DEFERRED
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
 from django.shortcuts import redirect
 from django.utils.cache import add_never_cache_headers
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.middleware import OTPMiddleware
 
 from accounts import selectors
-from accounts.models import User
+from accounts.models import TOTPDevice, User
 from accounts.services import SESSION_LAST_SEEN, SESSION_LOCKED, SESSION_POLICY, session_lock
 
 ALWAYS_ALLOWED = {"accounts:sign_out", "healthz"}
@@ -89,3 +93,29 @@ class SignInGateMiddleware:
         if request.headers.get("x-requested-with") == "fetch":
             return JsonResponse({"redirect": view_name}, status=401)
         return redirect(view_name)
+
+
+class SessionUserOTPMiddleware(OTPMiddleware):
+    """django-otp's middleware, which marks a user verified when the session's device is theirs
+    and confirmed, taking that answer from the user's confirmed authenticators, read with the
+    user (``accounts.backends``), instead of a query of its own. The device it sets has only
+    those fields; any other is read from the database if something asks for it. Any other kind
+    of device, or a user read some other way, goes the library's own way."""
+
+    def _verify_user_sync(self, request: HttpRequest, user: Any) -> Any:
+        confirmed: frozenset[int] | None = getattr(user, "_confide_devices", None)
+        persistent_id = request.session.get(DEVICE_ID_SESSION_KEY)
+        label, _, device_id = str(persistent_id or "").rpartition("/")
+        if confirmed is None or not persistent_id or label != TOTPDevice._meta.label_lower:
+            return super()._verify_user_sync(request, user)  # type: ignore[no-untyped-call]
+        self._init_user_fields(user)  # type: ignore[no-untyped-call]
+        device = None
+        if device_id.isdigit() and int(device_id) in confirmed:
+            known = {"id": int(device_id), "user_id": user.pk, "confirmed": True}
+            device = TOTPDevice.from_db(
+                DEFAULT_DB_ALIAS,
+                list(known),
+                [known.get(f.attname, DEFERRED) for f in TOTPDevice._meta.concrete_fields],
+            )
+        user.otp_device = self._finalize_device(request, user, device)  # type: ignore[no-untyped-call]
+        return user

@@ -133,11 +133,18 @@ def _send_emails(recipients: list[tuple[uuid.UUID, str]]) -> None:
         )
 
 
+def forget_unread_count(user: User) -> None:
+    """The count read with the session's user is stale once this request marks any read."""
+    if hasattr(user, "_confide_unread"):
+        delattr(user, "_confide_unread")
+
+
 def notification_mark_read(*, user: User, notification: Notification) -> None:
     """Mark one of the user's notifications read (once: the first reading time stays)."""
     if notification.user_id != user.pk:
         raise ValueError("a notification is marked read only by its own user")
     if notification.read_at is None:
+        forget_unread_count(user)
         now = timezone.now()
         Notification.objects.filter(pk=notification.pk, read_at__isnull=True).update(read_at=now)
         notification.read_at = now
@@ -145,6 +152,7 @@ def notification_mark_read(*, user: User, notification: Notification) -> None:
 
 def notifications_mark_all_read(*, user: User) -> int:
     """Mark every unread notification of the user read; returns how many there were."""
+    forget_unread_count(user)
     return Notification.objects.filter(user=user, read_at__isnull=True).update(
         read_at=timezone.now()
     )

@@ -65,8 +65,12 @@ def notifications_for(user: User) -> QuerySet[Notification]:
 
 
 def unread_notification_count(user: User) -> int:
-    """For the header, on every page: one count on a partial index."""
-    return Notification.objects.filter(user=user, read_at__isnull=True).count()
+    """For the header, on every page: one count on a partial index, read with the session's
+    user (``accounts.backends``) where it can be."""
+    counted: int | None = getattr(user, "_confide_unread", None)
+    if counted is None:
+        counted = Notification.objects.filter(user=user, read_at__isnull=True).count()
+    return counted
 
 
 def get_notification_for_user(user: User, notification_id: uuid.UUID) -> Notification:

@@ -8,10 +8,10 @@ from __future__ import annotations
 import secrets
 import time
 from datetime import datetime
+from importlib import import_module
 
 from django.conf import settings
 from django.contrib.auth import authenticate, login, logout, update_session_auth_hash
-from django.contrib.sessions.models import Session
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
@@ -281,7 +281,10 @@ def user_deactivate(
 
 def _end_sessions(user: User) -> None:
     keys = list(UserSession.objects.filter(user=user).values_list("session_key", flat=True))
-    Session.objects.filter(session_key__in=keys).delete()
+    # Through the session engine, which also drops its cached copy (cached_db with Redis).
+    store = import_module(settings.SESSION_ENGINE).SessionStore
+    for key in keys:
+        store(session_key=key).delete()
     UserSession.objects.filter(user=user).delete()
 
 

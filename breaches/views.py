@@ -99,13 +99,14 @@ def register(request: HttpRequest) -> HttpResponse:
         queryset = queryset.exclude(status=Status.CLOSED)
     breaches = selectors.register(queryset)
     rows = selectors.register_rows(user, breaches)
+    response = render(
+        request,
+        "breaches/register.html",
+        {"rows": rows, "show": show, "overseer": policy.may_see_register(user)},
+    )
     with transaction.atomic():
         selectors.audit_shown(request, name=show, breaches=breaches)
-        return render(
-            request,
-            "breaches/register.html",
-            {"rows": rows, "show": show, "overseer": policy.may_see_register(user)},
-        )
+    return response
 
 
 # --- Reporting ---------------------------------------------------------------------------------
@@ -388,9 +389,10 @@ def report_for_ig(request: HttpRequest) -> HttpResponse:
             or f"date_from={figures.date_from.isoformat()}&date_to={figures.date_to.isoformat()}",
         }
     )
+    response = render(request, "breaches/ig_report.html", context)
     with transaction.atomic():
         _audit_report(request, figures, action=BreachAction.IG_REPORT_VIEWED, fmt="html")
-        return render(request, "breaches/ig_report.html", context)
+    return response
 
 
 def _download(

@@ -94,7 +94,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django_otp.middleware.OTPMiddleware",
+    "accounts.middleware.SessionUserOTPMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "accounts.middleware.SignInGateMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -358,7 +358,8 @@ STATS_SUPPRESS_BELOW = env_int("CONFIDE_STATS_SUPPRESS_BELOW", 5, minimum=1)
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # ModelBackend, reading the session's user with its roles, teams and devices in one query.
+    "accounts.backends.SessionUserBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
 LOGIN_URL = "accounts:sign_in"
@@ -399,6 +400,14 @@ OTP_THROTTLE_FACTOR = env_int("CONFIDE_OTP_THROTTLE_FACTOR", 1, minimum=0)
 BACKUP_CODE_COUNT = 10
 
 IDLE_TIMEOUT_MINUTES = env_int("CONFIDE_IDLE_TIMEOUT_MINUTES", 15, minimum=1)
+# With Redis, sessions are read from the cache and written through to the database; without it
+# (the embedded default) from the database alone: a per-process cache would let a session
+# ended in one process live on in another.
+SESSION_ENGINE = (
+    "django.contrib.sessions.backends.cached_db"
+    if REDIS_URL
+    else "django.contrib.sessions.backends.db"
+)
 SESSION_COOKIE_AGE = env_int("CONFIDE_SESSION_MAX_HOURS", 10, minimum=1) * 3600
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True

@@ -103,9 +103,10 @@ def case_list(request: HttpRequest) -> HttpResponse:
     if show != "all":
         queryset = queryset.filter(closed_at__isnull=True)
     cases = selectors.case_list(queryset)
+    response = render(request, "disclosures/case_list.html", {"cases": cases, "show": show})
     with transaction.atomic():
         selectors.audit_shown(request, name=show, cases=cases)
-        return render(request, "disclosures/case_list.html", {"cases": cases, "show": show})
+    return response
 
 
 @require_http_methods(["GET"])
@@ -114,9 +115,10 @@ def guardian_queue(request: HttpRequest) -> HttpResponse:
     if not policy.is_guardian(user):
         raise PermissionDenied("The queue is the Caldicott Guardian's")
     cases = selectors.guardian_queue(user)
+    response = render(request, "disclosures/guardian_queue.html", {"cases": cases})
     with transaction.atomic():
         selectors.audit_shown(request, name="guardian_queue", cases=cases)
-        return render(request, "disclosures/guardian_queue.html", {"cases": cases})
+    return response
 
 
 # --- Intake ---------------------------------------------------------------------------------
@@ -473,9 +475,10 @@ def deadlines(request: HttpRequest) -> HttpResponse:
     if not policy.may_log_rights_requests(user):
         raise PermissionDenied("Data-subject requests are the IG lead's")
     cases = selectors.deadline_list(user)
+    response = render(request, "disclosures/deadlines.html", {"cases": cases})
     with transaction.atomic():
         selectors.audit_shown(request, name="deadlines", cases=cases)
-        return render(request, "disclosures/deadlines.html", {"cases": cases})
+    return response
 
 
 def _clock_page(

@@ -55,6 +55,17 @@ def findings(request: HttpRequest) -> HttpResponse:
         request.GET.get("page")
     )
     shown = list(page)
+    response = render(
+        request,
+        "monitoring/findings.html",
+        {
+            "form": form,
+            "page": page,
+            "findings": shown,
+            "may_monitor": policy.may_monitor(user),
+            "query": _query_without_page(request),
+        },
+    )
     with transaction.atomic():
         audit_log(
             action=MonitoringAction.FINDINGS_LISTED,
@@ -63,17 +74,7 @@ def findings(request: HttpRequest) -> HttpResponse:
             detail={"shown": [f.pk for f in shown], "count": page.paginator.count},
             request=request,
         )
-        return render(
-            request,
-            "monitoring/findings.html",
-            {
-                "form": form,
-                "page": page,
-                "findings": shown,
-                "may_monitor": policy.may_monitor(user),
-                "query": _query_without_page(request),
-            },
-        )
+    return response
 
 
 def _query_without_page(request: HttpRequest) -> str:
@@ -213,6 +214,7 @@ def report(request: HttpRequest) -> HttpResponse:
                 "detail_limit": reports.DETAIL_ROWS,
             }
         )
+    response = render(request, "monitoring/report.html", context)
     with transaction.atomic():
         audit_log(
             action=MonitoringAction.REPORT_VIEWED,
@@ -221,7 +223,7 @@ def report(request: HttpRequest) -> HttpResponse:
             detail={**scope.audit_detail(), "format": "page"} if scope else {"invalid": True},
             request=request,
         )
-        return render(request, "monitoring/report.html", context)
+    return response
 
 
 def _export(request: HttpRequest, kind: str) -> tuple[User, reports.Scope]:

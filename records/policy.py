@@ -28,8 +28,9 @@ from functools import cache
 
 from django.conf import settings
 from django.contrib.auth.models import Permission
-from django.db import models
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.contrib.postgres.expressions import ArraySubquery
+from django.db import connection, models
+from django.db.models import Exists, IntegerField, OuterRef, Q, QuerySet, Value
 from django.utils import timezone
 from guardian.shortcuts import assign_perm, remove_perm
 
@@ -121,7 +122,33 @@ def blocking_declarations(user: User) -> QuerySet[ConflictDeclaration]:
     return ConflictDeclaration.objects.filter(staff=user, decision__in=BLOCKING)
 
 
+def with_access_facts(clients: QuerySet[Client], user: User) -> QuerySet[Client]:
+    """``clients`` with what :func:`decide` must ask the database about each for ``user`` (a
+    blocking declaration, the user's grants) read in the same query, on PostgreSQL. The facts
+    are marked with the user's id and hold only for that user."""
+    if connection.vendor != "postgresql":
+        return clients
+    return clients.annotate(
+        confide_facts_user=Value(user.pk, output_field=IntegerField()),
+        confide_blocked=Exists(blocking_declarations(user).filter(client=OuterRef("pk"))),
+        confide_codenames=ArraySubquery(
+            ClientUserObjectPermission.objects.filter(
+                user=user, content_object=OuterRef("pk")
+            ).values("permission__codename")
+        ),
+    )
+
+
+def _facts(user: User, client: Client) -> tuple[bool, frozenset[str]] | None:
+    if getattr(client, "confide_facts_user", None) != user.pk:
+        return None
+    return bool(client.confide_blocked), frozenset(client.confide_codenames)  # type: ignore[attr-defined]
+
+
 def is_restricted(user: User, client: Client) -> bool:
+    facts = _facts(user, client)
+    if facts is not None:
+        return facts[0]
     return blocking_declarations(user).filter(client=client).exists()
 
 
@@ -139,9 +166,14 @@ def decide(user: User, client: Client) -> Access:
         return Access(reason=Reason.DISPOSED)
     if is_restricted(user, client):
         return Access(reason=Reason.CONFLICT)
-    codenames = set(
-        ClientUserObjectPermission.objects.filter(user=user, content_object=client).values_list(
-            "permission__codename", flat=True
+    facts = _facts(user, client)
+    codenames = (
+        facts[1]
+        if facts is not None
+        else frozenset(
+            ClientUserObjectPermission.objects.filter(user=user, content_object=client).values_list(
+                "permission__codename", flat=True
+            )
         )
     )
     roles = _roles(user)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import date
 from typing import Any, Literal
 
@@ -85,7 +86,9 @@ def get_client_for_user(
     request: HttpRequest, client_id: uuid.UUID, *, need: Need = "admin_part"
 ) -> tuple[Client, policy.Access]:
     user = _user(request)
-    client = with_allocations(Client.objects.filter(uuid=client_id)).first()
+    client = with_allocations(
+        policy.with_access_facts(Client.objects.filter(uuid=client_id), user)
+    ).first()
     access = policy.decide(user, client) if client is not None else policy.NO_ACCESS
     if client is None or not access.allowed:
         _refuse(request, client=client, requested=str(client_id), need=need, access=access)
@@ -256,7 +259,11 @@ def entry_challenges(entry: Entry) -> list[Challenge]:
 def get_access_log_client(request: HttpRequest, client_id: uuid.UUID) -> tuple[Client, str]:
     """Fetch a client for its access log: 404, audited, unless the user may see the log."""
     user = _user(request)
-    client = Client.objects.filter(uuid=client_id).select_related("team").first()
+    client = (
+        policy.with_access_facts(Client.objects.filter(uuid=client_id), user)
+        .select_related("team")
+        .first()
+    )
     reason = policy.may_see_access_log(user, client) if client is not None else None
     if client is None or reason is None:
         _refuse(
@@ -277,6 +284,41 @@ def access_events(client: Client) -> QuerySet[AuditEvent]:
         .select_related("actor")
         .order_by("-seq")
     )
+
+
+@dataclass(frozen=True)
+class EventPage:
+    """One page of a record's access log. Unlike Django's paginator it never counts the whole
+    log (a record can gather many thousands of events over eight years): it reads one row past
+    the page to know whether an older page exists."""
+
+    number: int
+    events: list[AuditEvent]
+    has_next: bool
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    @property
+    def has_other_pages(self) -> bool:
+        return self.has_next or self.has_previous
+
+    @property
+    def next_page_number(self) -> int:
+        return self.number + 1
+
+    @property
+    def previous_page_number(self) -> int:
+        return self.number - 1
+
+
+def access_events_page(client: Client, page: str | None, *, size: int = 50) -> EventPage:
+    """Page ``page`` (1 for anything that is not a positive number) of the client's events."""
+    number = int(page) if page and page.isdigit() and 0 < int(page) < 1_000_000 else 1
+    start = (number - 1) * size
+    events = list(access_events(client)[start : start + size + 1])
+    return EventPage(number=number, events=events[:size], has_next=len(events) > size)
 
 
 def entry_attachments(entry: Entry) -> list[Attachment]:

@@ -10,7 +10,6 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -73,9 +72,10 @@ def _form_error(form: forms.Form, error: RecordError) -> None:
 def caseload(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     clients = list(selectors.with_allocations(policy.caseload(user)))
+    response = render(request, "records/caseload.html", {"clients": clients})
     with transaction.atomic():
         selectors.audit_list(request, name="caseload", clients=clients)
-        return render(request, "records/caseload.html", {"clients": clients})
+    return response
 
 
 @require_http_methods(["GET"])
@@ -92,21 +92,22 @@ def team(request: HttpRequest) -> HttpResponse:
     if status in ClientStatus.values:
         queryset = queryset.filter(status=status)
     clients = list(selectors.with_allocations(queryset))
+    response = render(
+        request,
+        "records/team.html",
+        {
+            "clients": clients,
+            "teams": teams,
+            "chosen": chosen,
+            "status": status,
+            "statuses": ClientStatus.choices,
+        },
+    )
     with transaction.atomic():
         selectors.audit_list(
             request, name="team", clients=clients, detail={"team": chosen, "status": status}
         )
-        return render(
-            request,
-            "records/team.html",
-            {
-                "clients": clients,
-                "teams": teams,
-                "chosen": chosen,
-                "status": status,
-                "statuses": ClientStatus.choices,
-            },
-        )
+    return response
 
 
 @require_http_methods(["GET", "POST"])
@@ -117,6 +118,7 @@ def search(request: HttpRequest) -> HttpResponse:
     clients: list[Client] | None = None
     if form.is_valid():
         clients = list(selectors.with_allocations(selectors.search(user, form.cleaned_data)))
+    response = render(request, "records/search.html", {"form": form, "clients": clients})
     with transaction.atomic():
         if clients is not None:
             audit_log(
@@ -127,7 +129,7 @@ def search(request: HttpRequest) -> HttpResponse:
                 detail=selectors.search_detail(form.cleaned_data, clients),
                 request=request,
             )
-        return render(request, "records/search.html", {"form": form, "clients": clients})
+    return response
 
 
 # --- A client's record ----------------------------------------------------------------------
@@ -156,6 +158,18 @@ def client_new(request: HttpRequest) -> HttpResponse:
 def client_detail(request: HttpRequest, client_id: uuid.UUID) -> HttpResponse:
     client, access = selectors.get_client_for_user(request, client_id)
     entries = selectors.client_entries(client) if access.clinical else []
+    response = render(
+        request,
+        "records/client_detail.html",
+        {
+            "client": client,
+            "access": access,
+            "entries": entries,
+            "status_form": StatusForm(),
+            "may_log_request": disclosure_policy.may_log_request(_user(request)),
+            "next_statuses": sorted(services.ALLOWED_STATUS_CHANGES[ClientStatus(client.status)]),
+        },
+    )
     with transaction.atomic():
         audit_log(
             action=RecordAction.CLIENT_VIEWED,
@@ -168,20 +182,7 @@ def client_detail(request: HttpRequest, client_id: uuid.UUID) -> HttpResponse:
             },
             request=request,
         )
-        return render(
-            request,
-            "records/client_detail.html",
-            {
-                "client": client,
-                "access": access,
-                "entries": entries,
-                "status_form": StatusForm(),
-                "may_log_request": disclosure_policy.may_log_request(_user(request)),
-                "next_statuses": sorted(
-                    services.ALLOWED_STATUS_CHANGES[ClientStatus(client.status)]
-                ),
-            },
-        )
+    return response
 
 
 @require_http_methods(["GET", "POST"])
@@ -201,6 +202,11 @@ def client_edit(request: HttpRequest, client_id: uuid.UUID) -> HttpResponse:
         else:
             messages.success(request, "Details saved" if changed else "Nothing changed")
             return redirect("records:client", client_id=client.uuid)
+    response = render(
+        request,
+        "records/client_form.html",
+        {"form": form, "client": client, "access": access, "creating": False},
+    )
     with transaction.atomic():
         if request.method == "GET":
             audit_log(
@@ -211,11 +217,7 @@ def client_edit(request: HttpRequest, client_id: uuid.UUID) -> HttpResponse:
                 detail={"part": "administrative", "form": "edit"},
                 request=request,
             )
-        return render(
-            request,
-            "records/client_form.html",
-            {"form": form, "client": client, "access": access, "creating": False},
-        )
+    return response
 
 
 @require_POST
@@ -322,6 +324,18 @@ def entry_detail(request: HttpRequest, client_id: uuid.UUID, entry_id: uuid.UUID
     entry, access = selectors.get_entry_for_user(request, client_id, entry_id)
     challenges = selectors.entry_challenges(entry)
     attachments = selectors.entry_attachments(entry)
+    response = render(
+        request,
+        "records/entry_detail.html",
+        {
+            "client": entry.client,
+            "entry": entry,
+            "version": entry.current_version,
+            "access": access,
+            "challenges": challenges,
+            "attachments": attachments,
+        },
+    )
     with transaction.atomic():
         audit_log(
             action=RecordAction.ENTRY_VIEWED,
@@ -336,24 +350,18 @@ def entry_detail(request: HttpRequest, client_id: uuid.UUID, entry_id: uuid.UUID
             },
             request=request,
         )
-        return render(
-            request,
-            "records/entry_detail.html",
-            {
-                "client": entry.client,
-                "entry": entry,
-                "version": entry.current_version,
-                "access": access,
-                "challenges": challenges,
-                "attachments": attachments,
-            },
-        )
+    return response
 
 
 @require_http_methods(["GET"])
 def entry_history(request: HttpRequest, client_id: uuid.UUID, entry_id: uuid.UUID) -> HttpResponse:
     entry, access = selectors.get_entry_for_user(request, client_id, entry_id)
     versions = selectors.entry_versions(entry)
+    response = render(
+        request,
+        "records/entry_history.html",
+        {"client": entry.client, "entry": entry, "versions": versions, "access": access},
+    )
     with transaction.atomic():
         audit_log(
             action=RecordAction.ENTRY_HISTORY_VIEWED,
@@ -363,11 +371,7 @@ def entry_history(request: HttpRequest, client_id: uuid.UUID, entry_id: uuid.UUI
             detail={"entry": str(entry.uuid), "versions": [v.number for v in versions]},
             request=request,
         )
-        return render(
-            request,
-            "records/entry_history.html",
-            {"client": entry.client, "entry": entry, "versions": versions, "access": access},
-        )
+    return response
 
 
 @require_http_methods(["GET", "POST"])
@@ -400,6 +404,16 @@ def entry_amend(request: HttpRequest, client_id: uuid.UUID, entry_id: uuid.UUID)
         else:
             messages.success(request, "Entry amended: the earlier version stays in its history")
             return redirect("records:entry", client_id=entry.client.uuid, entry_id=entry.uuid)
+    response = render(
+        request,
+        "records/entry_form.html",
+        {
+            "client": entry.client,
+            "entry": entry,
+            "form": form,
+            "kind_label": EntryKind(entry.kind).label,
+        },
+    )
     with transaction.atomic():
         if request.method == "GET":
             audit_log(
@@ -410,16 +424,7 @@ def entry_amend(request: HttpRequest, client_id: uuid.UUID, entry_id: uuid.UUID)
                 detail={"entry": str(entry.uuid), "version": entry.version_count, "form": "amend"},
                 request=request,
             )
-        return render(
-            request,
-            "records/entry_form.html",
-            {
-                "client": entry.client,
-                "entry": entry,
-                "form": form,
-                "kind_label": EntryKind(entry.kind).label,
-            },
-        )
+    return response
 
 
 # --- Break the glass ------------------------------------------------------------------------
@@ -471,6 +476,11 @@ def break_glass_reviews(request: HttpRequest) -> HttpResponse:
     if policy.may_review_break_glass(user) is None:
         raise PermissionDenied("Reviewing break-the-glass access is for the data team and managers")
     accesses = _reviewable(user)
+    response = render(
+        request,
+        "records/break_glass_reviews.html",
+        {"accesses": accesses, "form": BreakGlassReviewForm()},
+    )
     with transaction.atomic():
         audit_log(
             action=RecordAction.LIST_VIEWED,
@@ -480,11 +490,7 @@ def break_glass_reviews(request: HttpRequest) -> HttpResponse:
             detail={"shown": [str(a.uuid) for a in accesses], "count": len(accesses)},
             request=request,
         )
-        return render(
-            request,
-            "records/break_glass_reviews.html",
-            {"accesses": accesses, "form": BreakGlassReviewForm()},
-        )
+    return response
 
 
 @require_POST
@@ -550,6 +556,7 @@ def declarations(request: HttpRequest) -> HttpResponse:
     if not policy.is_manager(user):
         raise PermissionDenied("Deciding declarations is for managers")
     items = _declarations_for_manager(user)
+    response = render(request, "records/declarations.html", {"declarations": items})
     with transaction.atomic():
         audit_log(
             action=RecordAction.LIST_VIEWED,
@@ -559,7 +566,7 @@ def declarations(request: HttpRequest) -> HttpResponse:
             detail={"shown": [str(d.uuid) for d in items], "count": len(items)},
             request=request,
         )
-        return render(request, "records/declarations.html", {"declarations": items})
+    return response
 
 
 @require_http_methods(["GET", "POST"])
@@ -621,6 +628,11 @@ def declaration_decide(request: HttpRequest, declaration_id: uuid.UUID) -> HttpR
     events.append(
         {"action": RecordAction.DECLARATION_VIEWED, "reason": "team_manager", "detail": {}}
     )
+    response = render(
+        request,
+        "records/declaration_decide.html",
+        {"declaration": declaration, "form": form, "lookup": lookup, "matches": matches},
+    )
     with transaction.atomic():
         for event in events:
             audit_log(
@@ -630,11 +642,7 @@ def declaration_decide(request: HttpRequest, declaration_id: uuid.UUID) -> HttpR
                 request=request,
                 **event,  # type: ignore[arg-type]
             )
-        return render(
-            request,
-            "records/declaration_decide.html",
-            {"declaration": declaration, "form": form, "lookup": lookup, "matches": matches},
-        )
+    return response
 
 
 # --- Consent --------------------------------------------------------------------------------
@@ -644,6 +652,21 @@ def declaration_decide(request: HttpRequest, declaration_id: uuid.UUID) -> HttpR
 def consents(request: HttpRequest, client_id: uuid.UUID) -> HttpResponse:
     client, access = selectors.get_client_for_user(request, client_id, need="clinical")
     items = selectors.client_consents(client)
+    response = render(
+        request,
+        "records/consents.html",
+        {
+            "client": client,
+            "access": access,
+            "consents": items,
+            "privacy_form": PrivacyForm(
+                initial={
+                    "privacy_notice_given_on": client.privacy_notice_given_on,
+                    "national_opt_out": client.national_opt_out,
+                }
+            ),
+        },
+    )
     with transaction.atomic():
         audit_log(
             action=RecordAction.CONSENT_VIEWED,
@@ -653,21 +676,7 @@ def consents(request: HttpRequest, client_id: uuid.UUID) -> HttpResponse:
             detail={"consents_listed": [str(consent.uuid) for consent in items]},
             request=request,
         )
-        return render(
-            request,
-            "records/consents.html",
-            {
-                "client": client,
-                "access": access,
-                "consents": items,
-                "privacy_form": PrivacyForm(
-                    initial={
-                        "privacy_notice_given_on": client.privacy_notice_given_on,
-                        "national_opt_out": client.national_opt_out,
-                    }
-                ),
-            },
-        )
+    return response
 
 
 @require_http_methods(["GET", "POST"])
@@ -875,6 +884,18 @@ def off_site(request: HttpRequest, client_id: uuid.UUID) -> HttpResponse:
     )
     for item in items:
         item.client = client
+    response = render(
+        request,
+        "records/off_site.html",
+        {
+            "client": client,
+            "access": access,
+            "items": items,
+            "form": form,
+            "decision_form": OffSiteDecisionForm(),
+            "user_id": _user(request).pk,
+        },
+    )
     with transaction.atomic():
         audit_log(
             action=RecordAction.OFF_SITE_VIEWED,
@@ -884,18 +905,7 @@ def off_site(request: HttpRequest, client_id: uuid.UUID) -> HttpResponse:
             detail={"requests_listed": [str(item.uuid) for item in items]},
             request=request,
         )
-        return render(
-            request,
-            "records/off_site.html",
-            {
-                "client": client,
-                "access": access,
-                "items": items,
-                "form": form,
-                "decision_form": OffSiteDecisionForm(),
-                "user_id": _user(request).pk,
-            },
-        )
+    return response
 
 
 def _off_site_item(client: Client, request_id: uuid.UUID) -> OffSiteRequest:
@@ -960,6 +970,7 @@ def off_site_queue(request: HttpRequest) -> HttpResponse:
         .select_related("client__team", "requested_by")
         .order_by("leave_on")
     )
+    response = render(request, "records/off_site_queue.html", {"items": items})
     with transaction.atomic():
         audit_log(
             action=RecordAction.LIST_VIEWED,
@@ -969,7 +980,7 @@ def off_site_queue(request: HttpRequest) -> HttpResponse:
             detail={"shown": [item.client_id for item in items], "count": len(items)},
             request=request,
         )
-        return render(request, "records/off_site_queue.html", {"items": items})
+    return response
 
 
 # --- Who has accessed this record -----------------------------------------------------------
@@ -981,8 +992,8 @@ REASON_LABELS = dict(policy.Reason.choices)
 @require_http_methods(["GET"])
 def client_accesses(request: HttpRequest, client_id: uuid.UUID) -> HttpResponse:
     client, reason = selectors.get_access_log_client(request, client_id)
-    page = Paginator(selectors.access_events(client), 50).get_page(request.GET.get("page"))
-    events = list(page)
+    page = selectors.access_events_page(client, request.GET.get("page"))
+    events = page.events
     rows = [
         {
             "event": event,
@@ -991,6 +1002,16 @@ def client_accesses(request: HttpRequest, client_id: uuid.UUID) -> HttpResponse:
         }
         for event in events
     ]
+    response = render(
+        request,
+        "records/client_accesses.html",
+        {
+            "client": client,
+            "page": page,
+            "rows": rows,
+            "may_log_rights_requests": disclosure_policy.may_log_rights_requests(_user(request)),
+        },
+    )
     with transaction.atomic():
         audit_log(
             action=RecordAction.ACCESS_LOG_VIEWED,
@@ -1000,18 +1021,7 @@ def client_accesses(request: HttpRequest, client_id: uuid.UUID) -> HttpResponse:
             detail={"page": page.number, "events_shown": [event.seq for event in events]},
             request=request,
         )
-        return render(
-            request,
-            "records/client_accesses.html",
-            {
-                "client": client,
-                "page": page,
-                "rows": rows,
-                "may_log_rights_requests": disclosure_policy.may_log_rights_requests(
-                    _user(request)
-                ),
-            },
-        )
+    return response
 
 
 @require_http_methods(["GET", "POST"])
@@ -1030,6 +1040,7 @@ def access_log_lookup(request: HttpRequest) -> HttpResponse:
             )
             if policy.may_see_access_log(user, client) is not None
         ]
+    response = render(request, "records/access_log_lookup.html", {"form": form, "clients": clients})
     with transaction.atomic():
         if clients is not None:
             audit_log(
@@ -1041,7 +1052,7 @@ def access_log_lookup(request: HttpRequest) -> HttpResponse:
                 detail=selectors.search_detail(form.cleaned_data, clients),
                 request=request,
             )
-        return render(request, "records/access_log_lookup.html", {"form": form, "clients": clients})
+    return response
 
 
 # --- Case documents -------------------------------------------------------------------------

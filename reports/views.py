@@ -89,9 +89,10 @@ def statistics_page(request: HttpRequest) -> HttpResponse:
             "query": request.GET.urlencode() or f"period={form.cleaned_data['period']}",
         }
     )
+    response = render(request, "reports/statistics.html", context)
     with transaction.atomic():
         _audit(request, report, action=ReportAction.STATISTICS_VIEWED, fmt="html")
-        return render(request, "reports/statistics.html", context)
+    return response
 
 
 def _download(

@@ -295,6 +295,11 @@ def review_list(request: HttpRequest) -> HttpResponse:
     )
     # The queue names records by reference: which ones were shown is part of the trail, as for
     # every list of records.
+    response = render(
+        request,
+        "retention/reviews.html",
+        {"reviews": reviews, "is_lead": policy.may_manage_retention(user)},
+    )
     with transaction.atomic():
         audit_log(
             action=RetentionAction.QUEUE_VIEWED,
@@ -304,11 +309,7 @@ def review_list(request: HttpRequest) -> HttpResponse:
             detail={"shown": [str(r.uuid) for r in reviews], "count": len(reviews)},
             request=request,
         )
-        return render(
-            request,
-            "retention/reviews.html",
-            {"reviews": reviews, "is_lead": policy.may_manage_retention(user)},
-        )
+    return response
 
 
 @require_http_methods(["GET"])
