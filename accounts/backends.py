@@ -10,6 +10,7 @@ changes them during a request (marking notifications read, say) forgets the copy
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 from django.contrib.auth.backends import ModelBackend
@@ -56,12 +57,30 @@ def remember_request_facts(user: User) -> None:
     user._confide_devices = frozenset(user.confide_devices)  # type: ignore[attr-defined]
 
 
+_NO_USER = -1
+
+
+@cache
+def _session_user_sql() -> tuple[str, tuple[Any, ...]]:
+    """The query's SQL, built by the ORM once per process (building it costs more than running
+    it), for a user id that never exists; ``get_user`` puts the real id in its place."""
+    sql, params = _with_request_facts(User.objects.filter(pk=_NO_USER)).query.sql_with_params()
+    if params.count(_NO_USER) != 1 or params[-1] != _NO_USER:
+        raise RuntimeError("the session user's query has an unexpected shape")
+    return sql, params[:-1]
+
+
 class SessionUserBackend(ModelBackend):
     def get_user(self, user_id: Any) -> User | None:
         if connection.vendor != "postgresql":
             return super().get_user(user_id)
-        user = _with_request_facts(User.objects.filter(pk=user_id)).first()
+        try:
+            pk = int(user_id)
+        except (TypeError, ValueError):
+            return None
+        sql, params = _session_user_sql()
+        user = next(iter(User.objects.raw(sql, (*params, pk))), None)
         if user is None or not self.user_can_authenticate(user):
             return None
         remember_request_facts(user)
-        return user  # type: ignore[no-any-return]
+        return user

@@ -24,8 +24,8 @@ from accounts.notifications import notify
 from records import policy
 from records.models import Client
 from tests.conftest import sign_in_fully
-from tests.records.test_policy import _restrict
 from tests.factories import TeamFactory, UserFactory, allocate, make_client
+from tests.records.test_policy import _restrict
 
 pytestmark = pytest.mark.django_db
 
@@ -83,7 +83,7 @@ def test_a_client_page_costs_six_queries_with_its_audit_write(
     count, sql = _statements(_browser(worker), f"/records/{caseload[0].uuid}/")
     assert count <= 6, "\n".join(sql)
     # One round trip for the event and the chain head together, and the chain still verifies.
-    assert sum("INSERT INTO \"accounts_auditevent\"" in s for s in sql) == 1
+    assert sum('INSERT INTO "accounts_auditevent"' in s for s in sql) == 1
     assert not any(s.startswith('UPDATE "accounts_auditchainhead"') for s in sql)
     assert verify_chain().intact
 
@@ -95,6 +95,7 @@ def test_roles_and_teams_read_with_the_session_user_match_the_long_way(team: Tea
     browser = _browser(manager)
     response = browser.get("/")
     user = response.wsgi_request.user
+    assert isinstance(user, User)
     fresh = User.objects.get(pk=manager.pk)
     assert user.role_names == fresh.role_names == {"manager", "practitioner"}
     assert policy._team_ids(user) == sorted(fresh.teams.values_list("pk", flat=True))
