@@ -19,6 +19,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import CharField, Count, QuerySet, Sum
 from django.db.models.functions import Cast, TruncDate
 from fpdf.enums import XPos, YPos
@@ -206,41 +207,68 @@ def rollup_covers(scope: Scope) -> bool:
     return evaluated == scope.days
 
 
-def from_rollup(scope: Scope) -> Figures:
+_ROLLUP_COLUMNS = ("day", "reason", "action", "user_id", "team_id", "outcome")
+
+
+def _rollup_sums(scope: Scope) -> dict[str, dict[Any, int]]:
+    """The period's events summed by each of ``_ROLLUP_COLUMNS`` in turn. On PostgreSQL that is
+    one scan of the rollup with GROUPING SETS, not one scan per column."""
     rows = AccessCount.objects.filter(day__gte=scope.start, day__lte=scope.end)
     if scope.user is not None:
         rows = rows.filter(user=scope.user)
     if scope.team is not None:
         rows = rows.filter(team=scope.team)
+    sums: dict[str, dict[Any, int]] = {column: {} for column in _ROLLUP_COLUMNS}
+    if connection.vendor != "postgresql":
+        for column in _ROLLUP_COLUMNS:
+            sums[column] = dict(rows.values_list(column).annotate(n=Sum("events")))
+        return sums
+    where, params = _where(rows)
+    table = connection.ops.quote_name(AccessCount._meta.db_table)
+    flags = ", ".join(f"GROUPING({c})" for c in _ROLLUP_COLUMNS)
+    columns = ", ".join(_ROLLUP_COLUMNS)
+    sets = ", ".join(f"({c})" for c in _ROLLUP_COLUMNS)
+    sql = (
+        f"SELECT {flags}, {columns}, SUM(events) FROM {table} WHERE {where} "  # noqa: S608
+        f"GROUP BY GROUPING SETS ({sets})"
+    )
+    width = len(_ROLLUP_COLUMNS)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for row in cursor.fetchall():
+            grouped = row[:width].index(0)  # GROUPING() is 0 for the set's own column
+            sums[_ROLLUP_COLUMNS[grouped]][row[width + grouped]] = int(row[-1])
+    return sums
+
+
+def _where(rows: QuerySet[AccessCount]) -> tuple[str, list[Any]]:
+    """The WHERE clause Django compiles for ``rows``, with its parameters."""
+    compiler = rows.query.get_compiler(using=rows.db)
+    sql, params = rows.query.where.as_sql(compiler, connection)
+    return sql, list(params)
+
+
+def from_rollup(scope: Scope) -> Figures:
+    sums = _rollup_sums(scope)
     figures = Figures(source="rollup")
-    by_day = dict(rows.values_list("day").annotate(n=Sum("events")))
+    by_day = sums["day"]
     figures.by_day = _days(scope, by_day)
     figures.total = sum(by_day.values())
-    figures.refused = rows.filter(outcome=AuditOutcome.DENIED).aggregate(n=Sum("events"))["n"] or 0
+    figures.refused = sums["outcome"].get(str(AuditOutcome.DENIED), 0)
     figures.by_reason = _sorted(
-        _merge(
-            (reason_label(reason), n)
-            for reason, n in rows.values_list("reason").annotate(n=Sum("events"))
-        )
+        _merge((reason_label(reason), n) for reason, n in sums["reason"].items())
     )
     figures.by_action = _sorted(
-        _merge(
-            (action_label(action), n)
-            for action, n in rows.values_list("action").annotate(n=Sum("events"))
-        )
+        _merge((action_label(action), n) for action, n in sums["action"].items())
     )
-    people = dict(rows.values_list("user").annotate(n=Sum("events")))
+    people = sums["user_id"]
     figures.people = len(people)
     names = _names(set(people))
     figures.by_person = _sorted(
         _merge((names.get(pk, str(pk)), n) for pk, n in people.items()), limit=TOP_PEOPLE
     )
     team_names = _team_names()
-    figures.by_team = _sorted(
-        _merge(
-            (team_names[team], n) for team, n in rows.values_list("team").annotate(n=Sum("events"))
-        )
-    )
+    figures.by_team = _sorted(_merge((team_names[team], n) for team, n in sums["team_id"].items()))
     _findings(scope, figures)
     return figures
 

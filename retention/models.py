@@ -242,7 +242,16 @@ class DisposalReview(SealedModel):
                 name="kept_review_has_next_date",
             ),
         ]
-        indexes = [models.Index(fields=["status", "flagged_at"], name="disposal_review_queue")]
+        indexes = [
+            models.Index(fields=["status", "flagged_at"], name="disposal_review_queue"),
+            # The sweep's candidate query skips records kept past today: without this it reads
+            # every review of every record to find the few "keep" decisions.
+            models.Index(
+                fields=["client", "next_review_on"],
+                condition=models.Q(status="kept"),
+                name="disposal_review_kept",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"Disposal review {self.uuid}"

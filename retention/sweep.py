@@ -55,6 +55,17 @@ def candidates(today: date) -> QuerySet[Client]:
     )
 
 
+def batch_of_candidates(today: date, *, after: int = 0) -> QuerySet[Client]:
+    """The next batch of candidates after primary key ``after``, in key order, with their
+    retention class."""
+    return (
+        candidates(today)
+        .filter(pk__gt=after)
+        .select_related("retention__retention_class")
+        .order_by("pk")[: settings.RETENTION_BATCH_SIZE]
+    )
+
+
 def claim_run(job: str, *, requested_by: User | None = None, total: int = 0) -> SweepRun | None:
     """Start a run of ``job``, or take over one that was killed; None while another is alive."""
     now = timezone.now()
@@ -126,12 +137,7 @@ def _batch(run_pk: int, today: date) -> bool:
         run = SweepRun.objects.select_for_update().get(pk=run_pk)
         if run.status != SweepRun.Status.RUNNING:
             return False
-        batch = list(
-            candidates(today)
-            .filter(pk__gt=run.cursor)
-            .select_related("retention__retention_class")
-            .order_by("pk")[: settings.RETENTION_BATCH_SIZE]
-        )
+        batch = list(batch_of_candidates(today, after=run.cursor))
         if not batch:
             return False
         errors: list[str] = []
