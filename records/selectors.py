@@ -314,10 +314,13 @@ class EventPage:
 
 
 def access_events_page(client: Client, page: str | None, *, size: int = 50) -> EventPage:
-    """Page ``page`` (1 for anything that is not a positive number) of the client's events."""
+    """Page ``page`` of the client's events: the first page for anything that is not a positive
+    number, or that lies past the end (an old link), rather than an empty page."""
     number = int(page) if page and page.isdigit() and 0 < int(page) < 1_000_000 else 1
     start = (number - 1) * size
     events = list(access_events(client)[start : start + size + 1])
+    if not events and number > 1:
+        return access_events_page(client, None, size=size)
     return EventPage(number=number, events=events[:size], has_next=len(events) > size)
 
 

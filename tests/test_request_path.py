@@ -189,3 +189,7 @@ def test_the_access_log_pages_without_counting_the_whole_log(team: Team) -> None
     assert "Older" not in second
     nonsense = browser.get(f"/records/{client.uuid}/accesses/?page=-3").content.decode()
     assert nonsense.count('data-testid="access-row"') == 50
+    # A page past the end (an old link) shows the newest page, not "No access has been recorded".
+    past_the_end = browser.get(f"/records/{client.uuid}/accesses/?page=99").content.decode()
+    assert past_the_end.count('data-testid="access-row"') == 50
+    assert "No access has been recorded" not in past_the_end
